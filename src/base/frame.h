@@ -1,0 +1,36 @@
+/* frame.h: one captured record as a capture source yields it. */
+#ifndef SLEUTH_BASE_FRAME_H
+#define SLEUTH_BASE_FRAME_H
+
+#include <stdint.h>
+
+/* Link types (LINKTYPE_* values of the pcap/pcapng registry). */
+enum {
+	LT_NULL = 0,
+	LT_ETHERNET = 1,
+	LT_RAW = 101,
+	LT_LOOP = 108,
+	LT_LINUX_SLL = 113,
+	LT_IPV4 = 228,
+	LT_IPV6 = 229,
+	LT_LINUX_SLL2 = 276,
+	LT_DLT_RAW12 = 12,  /* DLT_RAW on some BSDs */
+	LT_DLT_RAW14 = 14,
+};
+
+/* `data` is borrowed from the source (mmapped file or libpcap's buffer) and is
+ * valid until the next call that advances the source. */
+struct frame {
+	const uint8_t *data;
+	uint32_t caplen;   /* bytes present at data */
+	uint32_t len;      /* bytes on the wire */
+	int64_t ts_sec;    /* seconds since the epoch */
+	uint32_t ts_nsec;  /* nanoseconds within the second */
+	uint8_t ts_digits; /* timestamp precision in decimal digits (6 for usec, 9 for nsec) */
+	uint16_t linktype;
+	uint32_t ifindex;  /* pcapng interface id; 0 for pcap */
+	uint64_t num;      /* 1-based frame number */
+	uint64_t offset;   /* byte offset of the record in the (decompressed) file */
+};
+
+#endif

@@ -1,0 +1,176 @@
+/* obuf.c: output buffer. */
+#include "base/obuf.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void obuf_init(struct obuf *o)
+{
+	o->buf = NULL;
+	o->len = o->cap = 0;
+	o->cut = 0;
+}
+
+void obuf_free(struct obuf *o)
+{
+	free(o->buf);
+	obuf_init(o);
+}
+
+int obuf_reserve(struct obuf *o, size_t n)
+{
+	if (o->len + n + 1 <= o->cap)
+		return 0;
+	if (o->len + n + 1 > OBUF_MAX) {
+		o->cut = 1;
+		return -1;
+	}
+	size_t nc = o->cap ? o->cap : 4096;
+	while (nc < o->len + n + 1)
+		nc *= 2;
+	char *b = realloc(o->buf, nc);
+	if (!b) {
+		o->cut = 1;
+		return -1;
+	}
+	o->buf = b;
+	o->cap = nc;
+	return 0;
+}
+
+void obuf_putc(struct obuf *o, char c)
+{
+	if (o->len + 2 > o->cap && obuf_reserve(o, 1) < 0)
+		return;
+	o->buf[o->len++] = c;
+}
+
+void obuf_write(struct obuf *o, const void *p, size_t n)
+{
+	if (obuf_reserve(o, n) < 0)
+		return;
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+}
+
+void obuf_puts(struct obuf *o, const char *s) { obuf_write(o, s, strlen(s)); }
+
+void obuf_printf(struct obuf *o, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char tmp[256];
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof tmp) {
+		obuf_write(o, tmp, (size_t)n);
+		return;
+	}
+	if (obuf_reserve(o, (size_t)n) < 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(o->buf + o->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	o->len += (size_t)n;
+}
+
+void obuf_u64(struct obuf *o, uint64_t v)
+{
+	char tmp[24];
+	int i = 24;
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	obuf_write(o, tmp + i, (size_t)(24 - i));
+}
+
+void obuf_i64(struct obuf *o, int64_t v)
+{
+	if (v < 0) {
+		obuf_putc(o, '-');
+		obuf_u64(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		obuf_u64(o, (uint64_t)v);
+	}
+}
+
+void obuf_pad_from(struct obuf *o, size_t from, size_t w, int right)
+{
+	size_t n = o->len - from;
+	if (n >= w || obuf_reserve(o, w - n) < 0)
+		return;
+	size_t pad = w - n;
+	if (right) {
+		memmove(o->buf + from + pad, o->buf + from, n);
+		memset(o->buf + from, ' ', pad);
+	} else {
+		memset(o->buf + o->len, ' ', pad);
+	}
+	o->len += pad;
+}
+
+void obuf_put_escaped(struct obuf *o, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			obuf_putc(o, (char)c);
+		} else {
+			char e[4] = { '\\', 'x', hx[c >> 4], hx[c & 15] };
+			obuf_write(o, e, 4);
+		}
+	}
+}
+
+void obuf_hex(struct obuf *o, const uint8_t *p, size_t n, char sep)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		if (i && sep)
+			obuf_putc(o, sep);
+		char e[2] = { hx[p[i] >> 4], hx[p[i] & 15] };
+		obuf_write(o, e, 2);
+	}
+}
+
+void obuf_mac(struct obuf *o, const uint8_t *m) { obuf_hex(o, m, 6, ':'); }
+
+void obuf_addr(struct obuf *o, const uint8_t *a, int alen)
+{
+	char tmp[64];
+	if (alen == 4) {
+		obuf_u64(o, a[0]);
+		obuf_putc(o, '.');
+		obuf_u64(o, a[1]);
+		obuf_putc(o, '.');
+		obuf_u64(o, a[2]);
+		obuf_putc(o, '.');
+		obuf_u64(o, a[3]);
+		return;
+	}
+	if (inet_ntop(AF_INET6, a, tmp, sizeof tmp))
+		obuf_puts(o, tmp);
+}
+
+int obuf_flush(struct obuf *o, FILE *f)
+{
+	int rc = 0;
+	if (o->len && fwrite(o->buf, 1, o->len, f) != o->len)
+		rc = -1;
+	o->len = 0;
+	return rc;
+}
+
+const char *obuf_cstr(struct obuf *o)
+{
+	if (obuf_reserve(o, 1) < 0 && !o->buf)
+		return "";
+	o->buf[o->len] = 0;
+	return o->buf;
+}

@@ -1,0 +1,230 @@
+/* capture.c: opening capture files (mmap, gzip through zlib), dispatch to the format readers. */
+#include "capture/capture_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define GZ_MAX_OUT (64ull << 30) /* refuse to inflate past 64 GiB */
+
+static struct capture *capture_alloc(const char *path)
+{
+	struct capture *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->path = strdup(path);
+	c->fd = -1;
+	if (!c->path) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Inflates a gzip file into an unlinked temporary file and returns its fd, so
+ * the decompressed capture is mmapped like any other and memory stays bounded. */
+static int capture_gunzip(int in_fd, const char *path, int *out_fd, struct errbuf *e)
+{
+	int dup_fd = dup(in_fd);
+	if (dup_fd < 0)
+		return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+	gzFile gz = gzdopen(dup_fd, "rb");
+	if (!gz) {
+		close(dup_fd);
+		return err_set(e, ERR_NOMEM, "%s: cannot start gzip decoder", path);
+	}
+	const char *dir = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/sleuth-gz-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(tmpl);
+	if (fd < 0) {
+		gzclose(gz);
+		return err_set(e, ERR_IO, "%s: cannot create temporary file: %s", path, strerror(errno));
+	}
+	unlink(tmpl);
+	static unsigned char buf[1 << 16];
+	uint64_t total = 0;
+	int rc = 0;
+	for (;;) {
+		int n = gzread(gz, buf, sizeof buf);
+		if (n < 0) {
+			int zerr = 0;
+			const char *msg = gzerror(gz, &zerr);
+			rc = err_set_at(e, ERR_CORRUPT, total, "%s: gzip data corrupt after %llu decompressed bytes: %s",
+					path, (unsigned long long)total, msg ? msg : "?");
+			break;
+		}
+		if (n == 0)
+			break;
+		if (total + (uint64_t)n > GZ_MAX_OUT) {
+			rc = err_set(e, ERR_LIMIT, "%s: decompressed size exceeds %llu bytes", path, GZ_MAX_OUT);
+			break;
+		}
+		ssize_t w = write(fd, buf, (size_t)n);
+		if (w != n) {
+			rc = err_set(e, ERR_IO, "%s: writing temporary file: %s", path, strerror(errno));
+			break;
+		}
+		total += (uint64_t)n;
+	}
+	gzclose(gz);
+	if (rc < 0 && total == 0) {
+		close(fd);
+		return rc;
+	}
+	*out_fd = fd;
+	return rc;  /* a corrupt tail still leaves what could be inflated */
+}
+
+static int capture_map(struct capture *c, int fd, struct errbuf *e)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return err_set(e, ERR_IO, "%s: %s", c->path, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return err_set(e, ERR_FORMAT, "%s: not a regular file", c->path);
+	c->size = (uint64_t)st.st_size;
+	if (c->size == 0) {
+		c->map = NULL;
+		return 0;
+	}
+	void *m = mmap(NULL, (size_t)c->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (m == MAP_FAILED)
+		return err_set(e, ERR_IO, "%s: mmap: %s", c->path, strerror(errno));
+	madvise(m, (size_t)c->size, MADV_SEQUENTIAL);
+	c->map = m;
+	return 0;
+}
+
+int capture_open_file(struct capture **out, const char *path, struct errbuf *e)
+{
+	*out = NULL;
+	struct capture *c = capture_alloc(path);
+	if (!c)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	int fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		int rc = err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+		capture_close(c);
+		return rc;
+	}
+	unsigned char magic[2] = { 0, 0 };
+	ssize_t got = pread(fd, magic, 2, 0);
+	int gz_rc = 0;
+	if (got == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		int tfd = -1;
+		gz_rc = capture_gunzip(fd, path, &tfd, e);
+		close(fd);
+		if (tfd < 0) {
+			capture_close(c);
+			return gz_rc;
+		}
+		fd = tfd;
+	}
+	int rc = capture_map(c, fd, e);
+	close(fd);
+	if (rc < 0) {
+		capture_close(c);
+		return rc;
+	}
+	if (c->size < 4) {
+		capture_close(c);
+		return err_set_at(e, ERR_FORMAT, 0, "%s: file of %llu bytes is too short to be a capture",
+				  path, (unsigned long long)c->size);
+	}
+	uint32_t m = (uint32_t)c->map[0] << 24 | (uint32_t)c->map[1] << 16 | (uint32_t)c->map[2] << 8 | c->map[3];
+	if (m == 0x0a0d0d0a) {
+		c->kind = CAPTURE_PCAPNG;
+		rc = pcapng_file_open(c, e);
+	} else {
+		c->kind = CAPTURE_PCAP;
+		rc = pcap_file_open(c, e);
+	}
+	if (rc < 0) {
+		capture_close(c);
+		return rc;
+	}
+	*out = c;
+	/* A corrupt gzip tail is reported once the readable frames are consumed. */
+	if (gz_rc < 0) {
+		c->tail_rc = gz_rc;
+		c->tail = *e;
+	}
+	return 0;
+}
+
+int capture_next(struct capture *c, struct frame *f, struct errbuf *e)
+{
+	for (;;) {
+		int rc;
+		switch (c->kind) {
+		case CAPTURE_PCAP: rc = pcap_file_next(c, f, e); break;
+		case CAPTURE_PCAPNG: rc = pcapng_file_next(c, f, e); break;
+		default: rc = live_next(c, f, e); break;
+		}
+		if (rc == 0 && c->tail_rc < 0) {
+			rc = c->tail_rc;
+			c->tail_rc = 0;
+			if (e)
+				*e = c->tail;
+		}
+		if (rc <= 0)
+			return rc;
+		if (!c->bpf || bpf_set_match(c->bpf, f)) {
+			f->num = ++c->nframes;
+			return 1;
+		}
+	}
+}
+
+int capture_set_bpf(struct capture *c, const char *expr, struct errbuf *e)
+{
+	if (c->bpf) {
+		bpf_set_free(c->bpf);
+		c->bpf = NULL;
+	}
+	return bpf_set_new(&c->bpf, expr, c->kind == CAPTURE_LIVE ? c->linktype : -1, e);
+}
+
+void capture_break(struct capture *c)
+{
+	if (c && c->kind == CAPTURE_LIVE)
+		live_break(c);
+}
+
+enum capture_kind capture_kind(const struct capture *c) { return c->kind; }
+const char *capture_path(const struct capture *c) { return c->path; }
+uint64_t capture_size(const struct capture *c) { return c->size; }
+
+size_t capture_names(const struct capture *c, const struct capture_name **out)
+{
+	*out = c->names;
+	return c->nnames;
+}
+
+size_t capture_secrets(const struct capture *c, const struct capture_secret **out)
+{
+	*out = c->secrets;
+	return c->nsecrets;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	if (c->kind == CAPTURE_LIVE)
+		live_close(c);
+	if (c->map)
+		munmap((void *)c->map, (size_t)c->size);
+	pcapng_file_free(c);
+	if (c->bpf)
+		bpf_set_free(c->bpf);
+	free(c->path);
+	free(c);
+}

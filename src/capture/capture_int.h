@@ -1,0 +1,67 @@
+/* capture_int.h: private to src/capture. */
+#ifndef SLEUTH_CAPTURE_CAPTURE_INT_H
+#define SLEUTH_CAPTURE_CAPTURE_INT_H
+
+#include "capture/capture.h"
+
+#define CAPTURE_MAX_IFACES 4096
+#define CAPTURE_MAX_NAMES 65536
+#define CAPTURE_MAX_SECRETS 256
+#define CAPTURE_MAX_RECORD (256u * 1024u * 1024u) /* largest pcapng block we accept */
+#define CAPTURE_MAX_SNAP (256u * 1024u)           /* largest caplen, as libpcap and wiretap */
+
+struct capture_iface {
+	uint16_t linktype;
+	uint32_t snaplen;
+	uint64_t units;     /* timestamp units per second */
+	uint8_t digits;     /* decimal digits of precision */
+	int64_t tsoffset;   /* seconds added to every timestamp */
+};
+
+struct bpf_set;
+struct live;
+
+struct capture {
+	enum capture_kind kind;
+	char *path;                /* owned */
+	const uint8_t *map;        /* owned mapping of the (decompressed) file */
+	uint64_t size;
+	uint64_t pos;              /* offset of the next record */
+	uint64_t nframes;
+	int swapped;               /* file byte order differs from big/little reading default */
+	/* pcap */
+	uint16_t linktype;
+	uint32_t snaplen;
+	uint8_t ts_digits;
+	uint32_t rec_extra;        /* extra bytes per record header (modified pcap) */
+	/* pcapng, per section */
+	struct capture_iface *ifaces; /* owned */
+	uint32_t nifaces;
+	int saw_shb;
+	struct capture_name *names;   /* owned, names[].name owned */
+	size_t nnames;
+	struct capture_secret *secrets; /* owned, data owned */
+	size_t nsecrets;
+	struct bpf_set *bpf;       /* owned */
+	struct live *live;         /* owned */
+	int fd;
+	int tail_rc;               /* error to report after the last readable frame */
+	struct errbuf tail;
+};
+
+int pcap_file_open(struct capture *c, struct errbuf *e);
+int pcap_file_next(struct capture *c, struct frame *f, struct errbuf *e);
+int pcapng_file_open(struct capture *c, struct errbuf *e);
+int pcapng_file_next(struct capture *c, struct frame *f, struct errbuf *e);
+void pcapng_file_free(struct capture *c);
+
+int live_next(struct capture *c, struct frame *f, struct errbuf *e);
+void live_close(struct capture *c);
+void live_break(struct capture *c);
+
+/* 1 pass, 0 reject. */
+int bpf_set_match(struct bpf_set *b, const struct frame *f);
+void bpf_set_free(struct bpf_set *b);
+int bpf_set_new(struct bpf_set **out, const char *expr, int live_linktype, struct errbuf *e);
+
+#endif

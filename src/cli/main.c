@@ -1,0 +1,46 @@
+/* main.c: sleuth entry point and subcommand dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+#ifndef SLEUTH_VERSION
+#define SLEUTH_VERSION "0.1.0"
+#endif
+
+static void main_usage(FILE *f)
+{
+	fputs("usage: sleuth COMMAND [OPTIONS] CAPTURE\n"
+	      "\n"
+	      "commands:\n"
+	      "  packets   list packets as tshark does (-T fields|text, -e FIELD, -V, -c N, -t FMT, -f BPF, -i IFACE)\n"
+	      "  fields    list the field names sleuth knows\n"
+	      "  version   print the version\n"
+	      "\n"
+	      "Run 'sleuth packets --help' for the options of a command.\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		main_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "packets"))
+		return cli_packets(argc - 1, argv + 1);
+	if (!strcmp(cmd, "fields"))
+		return cli_fields();
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("sleuth %s\n", SLEUTH_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		main_usage(stdout);
+		return EXIT_OK;
+	}
+	fprintf(stderr, "sleuth: unknown command '%s'\n", cmd);
+	main_usage(stderr);
+	return EXIT_USAGE;
+}

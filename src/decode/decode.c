@@ -1,0 +1,234 @@
+/* decode.c: link layers (Ethernet II, 802.3/LLC, 802.1Q/QinQ, Linux SLL/SLL2, BSD null and
+ * loopback, raw IP), ARP (RFC 826), MPLS (RFC 3032), PPPoE (RFC 2516) and GRE (RFC 2784). */
+#include "decode/decode_int.h"
+
+#include <string.h>
+
+static void decode_problem(struct pkt *p, enum pkt_problem pr, uint32_t layer)
+{
+	if (p->problem == PP_NONE) {
+		p->problem = (uint8_t)pr;
+		p->problem_layer = (uint8_t)__builtin_ctz(layer);
+	}
+}
+
+void decode_trunc(struct pkt *p, uint32_t layer) { decode_problem(p, PP_TRUNC, layer); }
+void decode_malformed(struct pkt *p, enum pkt_problem pr, uint32_t layer) { decode_problem(p, pr, layer); }
+
+static void decode_arp(struct pkt *p, struct rd *r)
+{
+	p->layers |= PL_ARP;
+	struct pkt_arp *a = &p->arp;
+	a->htype = rd_be16(r);
+	a->ptype = rd_be16(r);
+	a->hlen = rd_u8(r);
+	a->plen = rd_u8(r);
+	a->op = rd_be16(r);
+	a->sha = rd_bytes(r, a->hlen);
+	a->spa = rd_bytes(r, a->plen);
+	a->tha = rd_bytes(r, a->hlen);
+	a->tpa = rd_bytes(r, a->plen);
+	if (!rd_ok(r))
+		decode_trunc(p, PL_ARP);
+}
+
+static void decode_llc(struct pkt *p, struct rd *r)
+{
+	p->layers |= PL_LLC;
+	p->eth.llc_dsap = rd_u8(r);
+	p->eth.llc_ssap = rd_u8(r);
+	p->eth.llc_ctrl = rd_u8(r);
+	if (p->eth.llc_dsap == 0xaa && p->eth.llc_ssap == 0xaa && rd_ok(r)) {
+		rd_skip(r, 3); /* OUI */
+		uint16_t type = rd_be16(r);
+		if (rd_ok(r))
+			decode_ethertype(p, r, type, 0);
+	}
+}
+
+void decode_ethertype(struct pkt *p, struct rd *r, uint16_t type, int depth)
+{
+	if (depth > 8)
+		return;
+	switch (type) {
+	case 0x0800:
+	case 0x86dd:
+		decode_ip(p, r, depth);
+		break;
+	case 0x0806:
+		decode_arp(p, r);
+		break;
+	case 0x8100:
+	case 0x88a8:
+	case 0x9100: {
+		p->layers |= PL_VLAN;
+		uint16_t tci = rd_be16(r);
+		uint16_t inner = rd_be16(r);
+		if (!rd_ok(r)) {
+			decode_trunc(p, PL_VLAN);
+			return;
+		}
+		if (p->nvlan < PKT_MAX_VLAN)
+			p->vlan[p->nvlan++] = tci;
+		if (inner < 0x600) {
+			struct rd sub = rd_sub(r, inner);
+			decode_llc(p, &sub);
+		} else {
+			decode_ethertype(p, r, inner, depth + 1);
+		}
+		break;
+	}
+	case 0x8847:
+	case 0x8848: {
+		p->layers |= PL_MPLS;
+		for (int i = 0; i < 16; i++) {
+			uint32_t lse = rd_be32(r);
+			if (!rd_ok(r)) {
+				decode_trunc(p, PL_MPLS);
+				return;
+			}
+			if (lse & 0x100)
+				break;
+		}
+		int v = rd_peek(r, 0);
+		if (v >= 0 && (v >> 4) == 4)
+			decode_ethertype(p, r, 0x0800, depth + 1);
+		else if (v >= 0 && (v >> 4) == 6)
+			decode_ethertype(p, r, 0x86dd, depth + 1);
+		break;
+	}
+	case 0x8864: {
+		p->layers |= PL_PPPOE;
+		rd_skip(r, 6);
+		uint16_t proto = rd_be16(r);
+		if (!rd_ok(r)) {
+			decode_trunc(p, PL_PPPOE);
+			return;
+		}
+		if (proto == 0x0021)
+			decode_ethertype(p, r, 0x0800, depth + 1);
+		else if (proto == 0x0057)
+			decode_ethertype(p, r, 0x86dd, depth + 1);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void decode_ether(struct pkt *p, struct rd *r)
+{
+	p->layers |= PL_ETH;
+	p->eth.dst = rd_bytes(r, 6);
+	p->eth.src = rd_bytes(r, 6);
+	p->eth.type = rd_be16(r);
+	if (!rd_ok(r)) {
+		p->eth.src = p->eth.dst = NULL;
+		decode_trunc(p, PL_ETH);
+		return;
+	}
+	if (p->eth.type < 0x600) {
+		struct rd sub = rd_sub(r, p->eth.type);
+		decode_llc(p, &sub);
+		return;
+	}
+	decode_ethertype(p, r, p->eth.type, 0);
+}
+
+static void decode_sll(struct pkt *p, struct rd *r, int v2)
+{
+	p->layers |= PL_SLL;
+	uint16_t proto, halen;
+	const uint8_t *addr;
+	if (v2) {
+		proto = rd_be16(r);
+		rd_skip(r, 2 + 4);
+		p->sll_hatype = rd_be16(r);
+		p->sll_pkttype = rd_u8(r);
+		halen = rd_u8(r);
+		addr = rd_bytes(r, 8);
+	} else {
+		p->sll_pkttype = rd_be16(r);
+		p->sll_hatype = rd_be16(r);
+		halen = rd_be16(r);
+		addr = rd_bytes(r, 8);
+		proto = rd_be16(r);
+	}
+	if (!rd_ok(r)) {
+		decode_trunc(p, PL_SLL);
+		return;
+	}
+	if (halen == 6 && (p->sll_hatype == 1 || p->sll_hatype == 772))
+		p->eth.src = addr;
+	p->eth.type = proto;
+	if (proto == 0x0004) { /* 802.2 LLC frames */
+		decode_llc(p, r);
+		return;
+	}
+	decode_ethertype(p, r, proto, 0);
+}
+
+static void decode_null(struct pkt *p, struct rd *r, int loop)
+{
+	p->layers |= PL_NULL;
+	const uint8_t *b = rd_bytes(r, 4);
+	if (!b) {
+		decode_trunc(p, PL_NULL);
+		return;
+	}
+	uint32_t fam = loop ? ((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3])
+			    : ((uint32_t)b[3] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[1] << 8 | b[0]);
+	if (!loop && fam > 0xffff)
+		fam = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	p->null_family = fam;
+	if (fam == 2)
+		decode_ethertype(p, r, 0x0800, 0);
+	else if (fam == 10 || fam == 24 || fam == 28 || fam == 30)
+		decode_ethertype(p, r, 0x86dd, 0);
+}
+
+void decode_frame(const struct frame *f, struct pkt *p)
+{
+	memset(p, 0, offsetof(struct pkt, eth));
+	memset(&p->eth, 0, sizeof p->eth);
+	p->fr = f;
+	p->nip = 0;
+	p->inner_l4 = 0;
+	p->l4_frag = 0;
+	struct rd r = rd_make(f->data, f->caplen);
+	switch (f->linktype) {
+	case LT_ETHERNET:
+		decode_ether(p, &r);
+		break;
+	case LT_LINUX_SLL:
+		decode_sll(p, &r, 0);
+		break;
+	case LT_LINUX_SLL2:
+		decode_sll(p, &r, 1);
+		break;
+	case LT_NULL:
+		decode_null(p, &r, 0);
+		break;
+	case LT_LOOP:
+		decode_null(p, &r, 1);
+		break;
+	case LT_RAW:
+	case LT_DLT_RAW12:
+	case LT_DLT_RAW14:
+	case LT_IPV4:
+	case LT_IPV6:
+		decode_ip(p, &r, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+void decode_ip_bytes(struct pkt *p, const uint8_t *data, uint32_t len)
+{
+	struct rd r = rd_make(data, len);
+	p->nip = 0;
+	p->layers &= ~(uint32_t)(PL_IP4 | PL_IP6 | PL_TCP | PL_UDP | PL_ICMP | PL_ICMP6 | PL_GRE | PL_INNER_IP);
+	p->problem = PP_NONE;
+	decode_ip(p, &r, 0);
+}

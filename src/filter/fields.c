@@ -1,0 +1,350 @@
+/* fields.c: field definitions for the L2-L4 layers, named and formatted as Wireshark 4.0. */
+#include "filter/fields.h"
+
+#include <string.h>
+#include <time.h>
+
+static int64_t fx_time(const struct fctx *c) { return c->p->fr->ts_sec * 1000000000ll + c->p->fr->ts_nsec; }
+
+#define GET(fn) static int fn(struct fctx *c, struct fval *v)
+#define U(x) (v->u = (uint64_t)(x), 1)
+
+GET(f_frame_number) { return U(c->p->fr->num); }
+GET(f_frame_len) { return U(c->p->fr->len); }
+GET(f_frame_cap_len) { return U(c->p->fr->caplen); }
+GET(f_frame_iface) { return U(c->p->fr->ifindex); }
+GET(f_frame_time) { v->i = fx_time(c); return 1; }
+GET(f_frame_time_rel) { v->i = fx_time(c) - c->first_ns; return 1; }
+GET(f_frame_time_delta) { v->i = fx_time(c) - c->prev_ns; return 1; }
+GET(f_frame_protocols) { v->s = c->protocols ? c->protocols : ""; return c->protocols != NULL; }
+
+GET(f_col_protocol) { if (!c->col_protocol && c->render_cols) c->render_cols(c); v->s = c->col_protocol; return v->s != NULL; }
+GET(f_col_info) { if (!c->col_info && c->render_cols) c->render_cols(c); v->s = c->col_info; return v->s != NULL; }
+
+GET(f_eth_src) { if (!(c->p->layers & PL_ETH) || !c->p->eth.src) return 0; v->b = c->p->eth.src; return 1; }
+GET(f_eth_dst) { if (!(c->p->layers & PL_ETH) || !c->p->eth.dst) return 0; v->b = c->p->eth.dst; return 1; }
+GET(f_eth_type) { if (!(c->p->layers & PL_ETH) || c->p->eth.type < 0x600) return 0; return U(c->p->eth.type); }
+GET(f_vlan_id) { if (!c->p->nvlan) return 0; return U(c->p->vlan[0] & 0xfff); }
+
+GET(f_arp_opcode) { if (!(c->p->layers & PL_ARP)) return 0; return U(c->p->arp.op); }
+GET(f_arp_src_hw) { const struct pkt_arp *a = &c->p->arp; if (!(c->p->layers & PL_ARP) || !a->sha || a->hlen != 6) return 0; v->b = a->sha; return 1; }
+GET(f_arp_dst_hw) { const struct pkt_arp *a = &c->p->arp; if (!(c->p->layers & PL_ARP) || !a->tha || a->hlen != 6) return 0; v->b = a->tha; return 1; }
+GET(f_arp_src_ip) { const struct pkt_arp *a = &c->p->arp; if (!(c->p->layers & PL_ARP) || !a->spa || a->plen != 4) return 0; v->b = a->spa; return 1; }
+GET(f_arp_dst_ip) { const struct pkt_arp *a = &c->p->arp; if (!(c->p->layers & PL_ARP) || !a->tpa || a->plen != 4) return 0; v->b = a->tpa; return 1; }
+
+static const struct pkt_ip *ip4_first(const struct fctx *c)
+{
+	for (int i = 0; i < c->p->nip; i++)
+		if (c->p->ip[i].ver == 4)
+			return &c->p->ip[i];
+	return NULL;
+}
+
+static const struct pkt_ip *ip6_first(const struct fctx *c)
+{
+	for (int i = 0; i < c->p->nip; i++)
+		if (c->p->ip[i].ver == 6)
+			return &c->p->ip[i];
+	return NULL;
+}
+
+#define IP4(expr) { const struct pkt_ip *ip = ip4_first(c); if (!ip) return 0; expr; return 1; }
+#define IP6(expr) { const struct pkt_ip *ip = ip6_first(c); if (!ip) return 0; expr; return 1; }
+
+GET(f_ip_src) IP4(v->b = ip->src)
+GET(f_ip_dst) IP4(v->b = ip->dst)
+GET(f_ip_ttl) IP4(v->u = ip->ttl)
+GET(f_ip_proto) IP4(v->u = ip->proto)
+GET(f_ip_id) IP4(v->u = ip->id)
+GET(f_ip_len) IP4(v->u = ip->totlen)
+GET(f_ip_hdr_len) IP4(v->u = ip->hl)
+GET(f_ip_dsfield) IP4(v->u = ip->tos)
+GET(f_ip_flags) IP4(v->u = ip->frag >> 13)
+GET(f_ip_flags_df) IP4(v->u = (ip->frag >> 14) & 1)
+GET(f_ip_flags_mf) IP4(v->u = (ip->frag >> 13) & 1)
+GET(f_ip_frag_offset) IP4(v->u = ip->frag_off)
+GET(f_ip_checksum) IP4(v->u = ip->csum)
+GET(f_ipv6_src) IP6(v->b = ip->src)
+GET(f_ipv6_dst) IP6(v->b = ip->dst)
+GET(f_ipv6_nxt) IP6(v->u = ip->proto)
+GET(f_ipv6_hlim) IP6(v->u = ip->ttl)
+GET(f_ipv6_plen) IP6(v->u = ip->totlen)
+GET(f_ipv6_flow) IP6(v->u = ip->flow)
+
+/* TCP/UDP ports come from the transport header, or from the header quoted in an ICMP error. */
+static int l4_ports(const struct fctx *c, uint8_t proto, uint16_t *sp, uint16_t *dp)
+{
+	const struct pkt *p = c->p;
+	if (proto == 6 && (p->layers & PL_TCP)) {
+		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_TCP) && p->tcp.hl == 0)
+			return 0;
+		*sp = p->tcp.sport;
+		*dp = p->tcp.dport;
+		return 1;
+	}
+	if (proto == 17 && (p->layers & PL_UDP)) {
+		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_UDP))
+			return 0;
+		*sp = p->udp.sport;
+		*dp = p->udp.dport;
+		return 1;
+	}
+	if (p->inner_l4 == proto && !(p->layers & (PL_TCP | PL_UDP))) {
+		*sp = p->inner_sport;
+		*dp = p->inner_dport;
+		return 1;
+	}
+	return 0;
+}
+
+GET(f_tcp_srcport) { uint16_t s, d; if (!l4_ports(c, 6, &s, &d)) return 0; return U(s); }
+GET(f_tcp_dstport) { uint16_t s, d; if (!l4_ports(c, 6, &s, &d)) return 0; return U(d); }
+GET(f_tcp_port) { uint16_t s, d; if (!l4_ports(c, 6, &s, &d)) return 0; v->u = s; v->u2 = d; return 1; }
+GET(f_udp_srcport) { uint16_t s, d; if (!l4_ports(c, 17, &s, &d)) return 0; return U(s); }
+GET(f_udp_dstport) { uint16_t s, d; if (!l4_ports(c, 17, &s, &d)) return 0; return U(d); }
+GET(f_udp_port) { uint16_t s, d; if (!l4_ports(c, 17, &s, &d)) return 0; v->u = s; v->u2 = d; return 1; }
+GET(f_tcp_stream) { if (c->fp->tcp_stream < 0) return 0; return U(c->fp->tcp_stream); }
+GET(f_udp_stream) { if (c->fp->udp_stream < 0) return 0; return U(c->fp->udp_stream); }
+GET(f_udp_length) { if (!(c->p->layers & PL_UDP)) return 0; return U(c->p->udp.len); }
+GET(f_udp_checksum) { if (!(c->p->layers & PL_UDP)) return 0; return U(c->p->udp.csum); }
+
+#define TCPV(expr) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid) return 0; expr; return 1; }
+GET(f_tcp_seq) TCPV(v->u = c->fp->rel_seq)
+GET(f_tcp_seq_raw) TCPV(v->u = c->p->tcp.seq)
+GET(f_tcp_ack) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid || !(c->p->tcp.flags & TH_ACK)) return 0; return U(c->fp->rel_ack); }
+GET(f_tcp_ack_raw) { if (!(c->p->layers & PL_TCP) || !(c->p->tcp.flags & TH_ACK)) return 0; return U(c->p->tcp.ack); }
+GET(f_tcp_nxtseq) TCPV(v->u = c->fp->next_seq)
+GET(f_tcp_len) TCPV(v->u = c->p->tcp.len)
+GET(f_tcp_hdr_len) TCPV(v->u = c->p->tcp.hl)
+GET(f_tcp_flags) TCPV(v->u = c->p->tcp.flags)
+GET(f_tcp_flags_syn) TCPV(v->u = (c->p->tcp.flags & TH_SYN) != 0)
+GET(f_tcp_flags_ack) TCPV(v->u = (c->p->tcp.flags & TH_ACK) != 0)
+GET(f_tcp_flags_fin) TCPV(v->u = (c->p->tcp.flags & TH_FIN) != 0)
+GET(f_tcp_flags_rst) TCPV(v->u = (c->p->tcp.flags & TH_RST) != 0)
+GET(f_tcp_flags_push) TCPV(v->u = (c->p->tcp.flags & TH_PSH) != 0)
+GET(f_tcp_win_value) TCPV(v->u = c->p->tcp.win)
+GET(f_tcp_win) TCPV(v->u = c->fp->win_calc)
+GET(f_tcp_win_scale) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid || (c->p->tcp.flags & TH_SYN)) return 0; v->i = c->fp->win_scale >= 0 ? (1 << c->fp->win_scale) : c->fp->win_scale; return 1; }
+GET(f_tcp_checksum) TCPV(v->u = c->p->tcp.csum)
+GET(f_tcp_urgent) TCPV(v->u = c->p->tcp.urp)
+
+static int an(struct fctx *c, uint32_t bit)
+{
+	return (c->p->layers & PL_TCP) && c->fp->tcp_valid && (c->fp->analysis & bit);
+}
+
+GET(f_ta_flags) { (void)v; return (c->p->layers & PL_TCP) && c->fp->tcp_valid && (c->fp->analysis & ~(uint32_t)TA_REUSED); }
+GET(f_ta_retrans) { (void)v; return an(c, TA_RETRANS | TA_FAST_RETRANS | TA_SPURIOUS); }
+GET(f_ta_fast_retrans) { (void)v; return an(c, TA_FAST_RETRANS); }
+GET(f_ta_spurious) { (void)v; return an(c, TA_SPURIOUS); }
+GET(f_ta_ooo) { (void)v; return an(c, TA_OOO); }
+GET(f_ta_lost) { (void)v; return an(c, TA_LOST); }
+GET(f_ta_ack_lost) { (void)v; return an(c, TA_ACK_LOST); }
+GET(f_ta_dupack) { (void)v; return an(c, TA_DUPACK); }
+GET(f_ta_dupack_num) { if (!an(c, TA_DUPACK)) return 0; return U(c->fp->dupack_num); }
+GET(f_ta_dupack_frame) { if (!an(c, TA_DUPACK)) return 0; return U(c->fp->dupack_frame); }
+GET(f_ta_zero_win) { (void)v; return an(c, TA_ZERO_WIN); }
+GET(f_ta_zwp) { (void)v; return an(c, TA_ZWP); }
+GET(f_ta_zwp_ack) { (void)v; return an(c, TA_ZWP_ACK); }
+GET(f_ta_win_full) { (void)v; return an(c, TA_WIN_FULL); }
+GET(f_ta_win_update) { (void)v; return an(c, TA_WIN_UPDATE); }
+GET(f_ta_keepalive) { (void)v; return an(c, TA_KEEPALIVE); }
+GET(f_ta_keepalive_ack) { (void)v; return an(c, TA_KEEPALIVE_ACK); }
+GET(f_ta_reused) { (void)v; return an(c, TA_REUSED); }
+GET(f_ta_acks_frame) { if (!c->fp->has_ack_rtt || !(c->p->layers & PL_TCP)) return 0; return U(c->fp->acks_frame); }
+GET(f_ta_ack_rtt) { if (!c->fp->has_ack_rtt || !(c->p->layers & PL_TCP)) return 0; v->i = c->fp->ack_rtt_ns; return 1; }
+GET(f_ta_irtt) { if (!c->fp->has_irtt || !(c->p->layers & PL_TCP)) return 0; v->i = c->fp->irtt_ns; return 1; }
+GET(f_ta_bif) { if (!c->fp->has_bif || !(c->p->layers & PL_TCP)) return 0; return U(c->fp->bytes_in_flight); }
+GET(f_ta_push) { if (!c->fp->has_push || !(c->p->layers & PL_TCP)) return 0; return U(c->fp->push_bytes); }
+
+GET(f_icmp_type) { if (!(c->p->layers & PL_ICMP)) return 0; return U(c->p->icmp.type); }
+GET(f_icmp_code) { if (!(c->p->layers & PL_ICMP)) return 0; return U(c->p->icmp.code); }
+GET(f_icmp_ident) { if (!(c->p->layers & PL_ICMP) || (c->p->icmp.type != 0 && c->p->icmp.type != 8)) return 0; return U(c->p->icmp.id); }
+GET(f_icmp_seq) { if (!(c->p->layers & PL_ICMP) || (c->p->icmp.type != 0 && c->p->icmp.type != 8)) return 0; return U(c->p->icmp.seq); }
+GET(f_icmpv6_type) { if (!(c->p->layers & PL_ICMP6)) return 0; return U(c->p->icmp.type); }
+GET(f_icmpv6_code) { if (!(c->p->layers & PL_ICMP6)) return 0; return U(c->p->icmp.code); }
+
+#define F(n, t, w, fn, d) { n, t, w, d, fn }
+static const struct field_def fields[] = {
+	F("frame.number", FT_UINT, 0, f_frame_number, "Frame number"),
+	F("frame.len", FT_UINT, 0, f_frame_len, "Frame length on the wire"),
+	F("frame.cap_len", FT_UINT, 0, f_frame_cap_len, "Frame length stored into the capture file"),
+	F("frame.interface_id", FT_UINT, 0, f_frame_iface, "Interface id"),
+	F("frame.time", FT_ABS_TIME, 0, f_frame_time, "Arrival time"),
+	F("frame.time_epoch", FT_EPOCH, 0, f_frame_time, "Epoch arrival time"),
+	F("frame.time_relative", FT_REL_TIME, 0, f_frame_time_rel, "Time since the first frame"),
+	F("frame.time_delta", FT_REL_TIME, 0, f_frame_time_delta, "Time since the previous frame"),
+	F("frame.protocols", FT_STRING, 0, f_frame_protocols, "Protocols in frame"),
+	F("_ws.col.Protocol", FT_STRING, 0, f_col_protocol, "Protocol column"),
+	F("_ws.col.Info", FT_STRING, 0, f_col_info, "Info column"),
+	F("eth.src", FT_ETHER, 0, f_eth_src, "Ethernet source"),
+	F("eth.dst", FT_ETHER, 0, f_eth_dst, "Ethernet destination"),
+	F("eth.type", FT_HEX, 4, f_eth_type, "Ethertype"),
+	F("vlan.id", FT_UINT, 0, f_vlan_id, "VLAN id"),
+	F("arp.opcode", FT_UINT, 0, f_arp_opcode, "ARP opcode"),
+	F("arp.src.hw_mac", FT_ETHER, 0, f_arp_src_hw, "Sender MAC address"),
+	F("arp.dst.hw_mac", FT_ETHER, 0, f_arp_dst_hw, "Target MAC address"),
+	F("arp.src.proto_ipv4", FT_IPV4, 0, f_arp_src_ip, "Sender IP address"),
+	F("arp.dst.proto_ipv4", FT_IPV4, 0, f_arp_dst_ip, "Target IP address"),
+	F("ip.src", FT_IPV4, 0, f_ip_src, "IPv4 source"),
+	F("ip.dst", FT_IPV4, 0, f_ip_dst, "IPv4 destination"),
+	F("ip.ttl", FT_UINT, 0, f_ip_ttl, "Time to live"),
+	F("ip.proto", FT_UINT, 0, f_ip_proto, "Protocol"),
+	F("ip.id", FT_HEX, 4, f_ip_id, "Identification"),
+	F("ip.len", FT_UINT, 0, f_ip_len, "Total length"),
+	F("ip.hdr_len", FT_UINT, 0, f_ip_hdr_len, "Header length"),
+	F("ip.dsfield", FT_HEX, 2, f_ip_dsfield, "Differentiated services field"),
+	F("ip.flags", FT_HEX, 2, f_ip_flags, "Flags"),
+	F("ip.flags.df", FT_BOOL, 0, f_ip_flags_df, "Don't fragment"),
+	F("ip.flags.mf", FT_BOOL, 0, f_ip_flags_mf, "More fragments"),
+	F("ip.frag_offset", FT_UINT, 0, f_ip_frag_offset, "Fragment offset"),
+	F("ip.checksum", FT_HEX, 4, f_ip_checksum, "Header checksum"),
+	F("ipv6.src", FT_IPV6, 0, f_ipv6_src, "IPv6 source"),
+	F("ipv6.dst", FT_IPV6, 0, f_ipv6_dst, "IPv6 destination"),
+	F("ipv6.nxt", FT_UINT, 0, f_ipv6_nxt, "Next header"),
+	F("ipv6.hlim", FT_UINT, 0, f_ipv6_hlim, "Hop limit"),
+	F("ipv6.plen", FT_UINT, 0, f_ipv6_plen, "Payload length"),
+	F("ipv6.flow", FT_HEX, 5, f_ipv6_flow, "Flow label"),
+	F("tcp.srcport", FT_UINT, 0, f_tcp_srcport, "Source port"),
+	F("tcp.dstport", FT_UINT, 0, f_tcp_dstport, "Destination port"),
+	F("tcp.port", FT_PORTS, 0, f_tcp_port, "Source or destination port"),
+	F("tcp.stream", FT_UINT, 0, f_tcp_stream, "Stream index"),
+	F("tcp.seq", FT_UINT, 0, f_tcp_seq, "Sequence number (relative)"),
+	F("tcp.seq_raw", FT_UINT, 0, f_tcp_seq_raw, "Sequence number (raw)"),
+	F("tcp.ack", FT_UINT, 0, f_tcp_ack, "Acknowledgment number (relative)"),
+	F("tcp.ack_raw", FT_UINT, 0, f_tcp_ack_raw, "Acknowledgment number (raw)"),
+	F("tcp.nxtseq", FT_UINT, 0, f_tcp_nxtseq, "Next sequence number"),
+	F("tcp.len", FT_UINT, 0, f_tcp_len, "TCP segment length"),
+	F("tcp.hdr_len", FT_UINT, 0, f_tcp_hdr_len, "Header length"),
+	F("tcp.flags", FT_HEX, 4, f_tcp_flags, "Flags"),
+	F("tcp.flags.syn", FT_BOOL, 0, f_tcp_flags_syn, "Syn"),
+	F("tcp.flags.ack", FT_BOOL, 0, f_tcp_flags_ack, "Acknowledgment"),
+	F("tcp.flags.fin", FT_BOOL, 0, f_tcp_flags_fin, "Fin"),
+	F("tcp.flags.reset", FT_BOOL, 0, f_tcp_flags_rst, "Reset"),
+	F("tcp.flags.push", FT_BOOL, 0, f_tcp_flags_push, "Push"),
+	F("tcp.window_size_value", FT_UINT, 0, f_tcp_win_value, "Window"),
+	F("tcp.window_size", FT_UINT, 0, f_tcp_win, "Calculated window size"),
+	F("tcp.window_size_scalefactor", FT_INT, 0, f_tcp_win_scale, "Window size scaling factor"),
+	F("tcp.checksum", FT_HEX, 4, f_tcp_checksum, "Checksum"),
+	F("tcp.urgent_pointer", FT_UINT, 0, f_tcp_urgent, "Urgent pointer"),
+	F("tcp.analysis.flags", FT_NONE, 0, f_ta_flags, "TCP analysis flags"),
+	F("tcp.analysis.retransmission", FT_NONE, 0, f_ta_retrans, "Retransmission"),
+	F("tcp.analysis.fast_retransmission", FT_NONE, 0, f_ta_fast_retrans, "Fast retransmission"),
+	F("tcp.analysis.spurious_retransmission", FT_NONE, 0, f_ta_spurious, "Spurious retransmission"),
+	F("tcp.analysis.out_of_order", FT_NONE, 0, f_ta_ooo, "Out-of-order segment"),
+	F("tcp.analysis.lost_segment", FT_NONE, 0, f_ta_lost, "Previous segment not captured"),
+	F("tcp.analysis.ack_lost_segment", FT_NONE, 0, f_ta_ack_lost, "ACKed segment that wasn't captured"),
+	F("tcp.analysis.duplicate_ack", FT_NONE, 0, f_ta_dupack, "Duplicate ACK"),
+	F("tcp.analysis.duplicate_ack_num", FT_UINT, 0, f_ta_dupack_num, "Duplicate ACK number"),
+	F("tcp.analysis.duplicate_ack_frame", FT_UINT, 0, f_ta_dupack_frame, "Duplicate to the ACK in frame"),
+	F("tcp.analysis.zero_window", FT_NONE, 0, f_ta_zero_win, "Zero window"),
+	F("tcp.analysis.zero_window_probe", FT_NONE, 0, f_ta_zwp, "Zero window probe"),
+	F("tcp.analysis.zero_window_probe_ack", FT_NONE, 0, f_ta_zwp_ack, "Zero window probe ACK"),
+	F("tcp.analysis.window_full", FT_NONE, 0, f_ta_win_full, "Window full"),
+	F("tcp.analysis.window_update", FT_NONE, 0, f_ta_win_update, "Window update"),
+	F("tcp.analysis.keep_alive", FT_NONE, 0, f_ta_keepalive, "Keep-alive"),
+	F("tcp.analysis.keep_alive_ack", FT_NONE, 0, f_ta_keepalive_ack, "Keep-alive ACK"),
+	F("tcp.analysis.reused_ports", FT_NONE, 0, f_ta_reused, "Port numbers reused"),
+	F("tcp.analysis.acks_frame", FT_UINT, 0, f_ta_acks_frame, "This is an ACK to the segment in frame"),
+	F("tcp.analysis.ack_rtt", FT_REL_TIME, 0, f_ta_ack_rtt, "The RTT to ACK the segment was"),
+	F("tcp.analysis.initial_rtt", FT_REL_TIME, 0, f_ta_irtt, "iRTT"),
+	F("tcp.analysis.bytes_in_flight", FT_UINT, 0, f_ta_bif, "Bytes in flight"),
+	F("tcp.analysis.push_bytes_sent", FT_UINT, 0, f_ta_push, "Bytes sent since last PSH flag"),
+	F("udp.srcport", FT_UINT, 0, f_udp_srcport, "Source port"),
+	F("udp.dstport", FT_UINT, 0, f_udp_dstport, "Destination port"),
+	F("udp.port", FT_PORTS, 0, f_udp_port, "Source or destination port"),
+	F("udp.stream", FT_UINT, 0, f_udp_stream, "Stream index"),
+	F("udp.length", FT_UINT, 0, f_udp_length, "Length"),
+	F("udp.checksum", FT_HEX, 4, f_udp_checksum, "Checksum"),
+	F("icmp.type", FT_UINT, 0, f_icmp_type, "Type"),
+	F("icmp.code", FT_UINT, 0, f_icmp_code, "Code"),
+	F("icmp.ident", FT_UINT, 0, f_icmp_ident, "Identifier (BE)"),
+	F("icmp.seq", FT_UINT, 0, f_icmp_seq, "Sequence number (BE)"),
+	F("icmpv6.type", FT_UINT, 0, f_icmpv6_type, "Type"),
+	F("icmpv6.code", FT_UINT, 0, f_icmpv6_code, "Code"),
+};
+
+size_t field_count(void) { return sizeof fields / sizeof fields[0]; }
+const struct field_def *field_at(size_t i) { return i < field_count() ? &fields[i] : NULL; }
+
+const struct field_def *field_find(const char *name)
+{
+	for (size_t i = 0; i < field_count(); i++)
+		if (!strcmp(fields[i].name, name))
+			return &fields[i];
+	return NULL;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 63 || lb > 63)
+		return 99;
+	size_t d[64][64];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t s = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			size_t x = d[i - 1][j] + 1, y = d[i][j - 1] + 1;
+			d[i][j] = s < x ? (s < y ? s : y) : (x < y ? x : y);
+		}
+	return d[la][lb];
+}
+
+size_t field_suggest(const char *name, const char **out, size_t n)
+{
+	size_t got = 0;
+	for (size_t maxd = 1; maxd <= 3 && got < n; maxd++)
+		for (size_t i = 0; i < field_count() && got < n; i++) {
+			size_t d = edit_distance(name, fields[i].name);
+			if (d == maxd)
+				out[got++] = fields[i].name;
+		}
+	return got;
+}
+
+static void fmt_secs(int64_t ns, struct obuf *o)
+{
+	if (ns < 0) {
+		obuf_putc(o, '-');
+		ns = -ns;
+	}
+	obuf_printf(o, "%lld.%09lld", (long long)(ns / 1000000000ll), (long long)(ns % 1000000000ll));
+}
+
+void field_format(const struct fval *v, struct obuf *o)
+{
+	switch (v->type) {
+	case FT_NONE: obuf_putc(o, '1'); break;
+	case FT_UINT: obuf_u64(o, v->u); break;
+	case FT_INT: obuf_i64(o, v->i); break;
+	case FT_BOOL: obuf_putc(o, v->u ? '1' : '0'); break;
+	case FT_HEX: obuf_printf(o, "0x%0*llx", v->width, (unsigned long long)v->u); break;
+	case FT_IPV4: obuf_addr(o, v->b, 4); break;
+	case FT_IPV6: obuf_addr(o, v->b, 16); break;
+	case FT_ETHER: obuf_mac(o, v->b); break;
+	case FT_STRING: obuf_puts(o, v->s ? v->s : ""); break;
+	case FT_REL_TIME: fmt_secs(v->i, o); break;
+	case FT_EPOCH: fmt_secs(v->i, o); break;
+	case FT_ABS_TIME: {
+		time_t t = (time_t)(v->i >= 0 ? v->i / 1000000000ll : (v->i - 999999999ll) / 1000000000ll);
+		int64_t frac = v->i - (int64_t)t * 1000000000ll;
+		struct tm tm;
+		char buf[64];
+		char zone[16];
+		if (!localtime_r(&t, &tm) || !strftime(buf, sizeof buf, "%b %e, %Y %H:%M:%S", &tm) ||
+		    !strftime(zone, sizeof zone, "%Z", &tm)) {
+			fmt_secs(v->i, o);
+			break;
+		}
+		obuf_printf(o, "%s.%09lld %s", buf, (long long)frac, zone);
+		break;
+	}
+	case FT_BYTES: obuf_hex(o, v->b, v->blen, ':'); break;
+	case FT_PORTS: obuf_u64(o, v->u); obuf_putc(o, ','); obuf_u64(o, v->u2); break;
+	default: break;
+	}
+}

@@ -1,0 +1,412 @@
+/* flow.c: flow table: canonical 5-tuple keys hashed with a keyed SipHash, open addressing
+ * with linear probing and backward-shift deletion, LRU lists for idle expiry, a flow cap. */
+#include "flow/flow_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FLOW_CHUNK_BITS 12
+#define FLOW_CHUNK (1u << FLOW_CHUNK_BITS)
+#define SWEEP_PER_PACKET 4
+
+struct lru {
+	uint32_t head, tail; /* index+1 */
+};
+
+struct flow_table {
+	struct flow_config cfg;
+	struct hash_key key;
+	uint32_t *slots;        /* owned; flow index+1, 0 empty */
+	uint32_t nslots;        /* power of two */
+	struct flow **chunks;   /* owned */
+	uint32_t nchunks, chunk_cap;
+	uint32_t nflows_alloc;  /* flow indexes handed out so far */
+	uint32_t free_head;     /* index+1 of a free flow (linked through lru_next) */
+	struct tcp_conv **tchunks; /* owned */
+	uint32_t ntchunks, tchunk_cap, ntcp_alloc, tcp_free; /* tcp_free: index+1, linked via half[0].base_seq */
+	struct lru lists[3];
+	uint64_t tcp_streams, udp_streams;
+	struct flow_stats st;
+	struct l3track *l3;     /* owned */
+};
+
+static struct flow *flow_at(struct flow_table *t, uint32_t idx)
+{
+	return &t->chunks[idx >> FLOW_CHUNK_BITS][idx & (FLOW_CHUNK - 1)];
+}
+
+static struct tcp_conv *tcp_at(struct flow_table *t, uint32_t idx)
+{
+	return &t->tchunks[idx >> FLOW_CHUNK_BITS][idx & (FLOW_CHUNK - 1)];
+}
+
+void flow_config_default(struct flow_config *cfg)
+{
+	cfg->max_flows = 4u << 20;
+	cfg->idle_ns = 3600ll * 1000000000ll;
+	cfg->closed_ns = 300ll * 1000000000ll;
+}
+
+int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struct errbuf *e)
+{
+	struct flow_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	t->cfg = *cfg;
+	hash_key_random(&t->key);
+	t->nslots = 1u << 12;
+	t->slots = calloc(t->nslots, sizeof *t->slots);
+	t->l3 = malloc(l3track_size());
+	if (t->l3)
+		l3track_init(t->l3);
+	if (!t->slots || !t->l3) {
+		free(t->slots);
+		free(t->l3);
+		free(t);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	*out = t;
+	return 0;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	for (uint32_t i = 0; i < t->ntchunks; i++)
+		free(t->tchunks[i]);
+	free(t->chunks);
+	free(t->tchunks);
+	free(t->slots);
+	free(t->l3);
+	free(t);
+}
+
+static int grow_chunks(void ***chunks, uint32_t *n, uint32_t *cap, size_t elem)
+{
+	if (*n == *cap) {
+		uint32_t nc = *cap ? *cap * 2 : 16;
+		void **p = realloc(*chunks, nc * sizeof *p);
+		if (!p)
+			return -1;
+		*chunks = p;
+		*cap = nc;
+	}
+	void *c = malloc(elem * FLOW_CHUNK);
+	if (!c)
+		return -1;
+	(*chunks)[(*n)++] = c;
+	return 0;
+}
+
+/* Returns index+1 of a fresh flow, or 0 when out of memory. */
+static uint32_t flow_alloc(struct flow_table *t)
+{
+	uint32_t idx;
+	if (t->free_head) {
+		idx = t->free_head - 1;
+		t->free_head = flow_at(t, idx)->lru_next;
+	} else {
+		if (t->nflows_alloc == t->nchunks * FLOW_CHUNK &&
+		    grow_chunks((void ***)&t->chunks, &t->nchunks, &t->chunk_cap, sizeof(struct flow)) < 0)
+			return 0;
+		idx = t->nflows_alloc++;
+	}
+	memset(flow_at(t, idx), 0, sizeof(struct flow));
+	return idx + 1;
+}
+
+static uint32_t tcp_alloc(struct flow_table *t)
+{
+	uint32_t idx;
+	if (t->tcp_free) {
+		idx = t->tcp_free - 1;
+		t->tcp_free = tcp_at(t, idx)->half[0].base_seq;
+	} else {
+		if (t->ntcp_alloc == t->ntchunks * FLOW_CHUNK &&
+		    grow_chunks((void ***)&t->tchunks, &t->ntchunks, &t->tchunk_cap, sizeof(struct tcp_conv)) < 0)
+			return 0;
+		idx = t->ntcp_alloc++;
+	}
+	tcp_conv_reset(tcp_at(t, idx));
+	return idx + 1;
+}
+
+static void lru_unlink(struct flow_table *t, uint32_t id)
+{
+	struct flow *f = flow_at(t, id - 1);
+	struct lru *l = &t->lists[f->list];
+	if (f->lru_prev)
+		flow_at(t, f->lru_prev - 1)->lru_next = f->lru_next;
+	else
+		l->head = f->lru_next;
+	if (f->lru_next)
+		flow_at(t, f->lru_next - 1)->lru_prev = f->lru_prev;
+	else
+		l->tail = f->lru_prev;
+	f->lru_prev = f->lru_next = 0;
+}
+
+static void lru_append(struct flow_table *t, uint32_t id, uint8_t list)
+{
+	struct flow *f = flow_at(t, id - 1);
+	struct lru *l = &t->lists[list];
+	f->list = list;
+	f->lru_prev = l->tail;
+	f->lru_next = 0;
+	if (l->tail)
+		flow_at(t, l->tail - 1)->lru_next = id;
+	else
+		l->head = id;
+	l->tail = id;
+}
+
+static uint32_t slot_find(const struct flow_table *t, const struct flow_key *k, uint64_t h, struct flow_table *tm)
+{
+	uint32_t mask = t->nslots - 1;
+	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+		uint32_t id = t->slots[i];
+		if (!id)
+			return i;
+		struct flow *f = flow_at(tm, id - 1);
+		if (f->hash == h && memcmp(&f->key, k, sizeof *k) == 0)
+			return i;
+	}
+}
+
+static void table_remove_slot(struct flow_table *t, uint32_t i)
+{
+	uint32_t mask = t->nslots - 1;
+	t->slots[i] = 0;
+	/* backward-shift deletion keeps probe chains intact without tombstones */
+	for (uint32_t j = (i + 1) & mask; t->slots[j]; j = (j + 1) & mask) {
+		uint32_t home = (uint32_t)flow_at(t, t->slots[j] - 1)->hash & mask;
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			t->slots[i] = t->slots[j];
+			t->slots[j] = 0;
+			i = j;
+		}
+	}
+}
+
+static void flow_release(struct flow_table *t, uint32_t id)
+{
+	struct flow *f = flow_at(t, id - 1);
+	uint32_t s = slot_find(t, &f->key, f->hash, t);
+	if (t->slots[s] == id)
+		table_remove_slot(t, s);
+	lru_unlink(t, id);
+	if (f->tcp) {
+		tcp_at(t, f->tcp - 1)->half[0].base_seq = t->tcp_free;
+		t->tcp_free = f->tcp;
+	}
+	f->list = 0;
+	f->lru_next = t->free_head;
+	t->free_head = id;
+	t->st.flows_live--;
+}
+
+static int table_grow(struct flow_table *t)
+{
+	uint32_t n = t->nslots * 2;
+	uint32_t *s = calloc(n, sizeof *s);
+	if (!s)
+		return -1;
+	uint32_t *old = t->slots, on = t->nslots;
+	t->slots = s;
+	t->nslots = n;
+	for (uint32_t i = 0; i < on; i++)
+		if (old[i]) {
+			struct flow *f = flow_at(t, old[i] - 1);
+			t->slots[slot_find(t, &f->key, f->hash, t)] = old[i];
+		}
+	free(old);
+	return 0;
+}
+
+static void flow_sweep(struct flow_table *t, int64_t now)
+{
+	for (int list = 1; list <= 2; list++) {
+		int64_t tmo = list == 1 ? t->cfg.idle_ns : t->cfg.closed_ns;
+		for (int i = 0; i < SWEEP_PER_PACKET && t->lists[list].head; i++) {
+			uint32_t id = t->lists[list].head;
+			if (now - flow_at(t, id - 1)->last_ts <= tmo)
+				break;
+			flow_release(t, id);
+			t->st.flows_expired++;
+		}
+	}
+}
+
+static void flow_key_make(struct flow_key *k, uint8_t proto, uint8_t alen, const uint8_t *src, uint16_t sp,
+			  const uint8_t *dst, uint16_t dp, uint8_t *src_is_a)
+{
+	memset(k, 0, sizeof *k);
+	int c = memcmp(src, dst, alen);
+	int swap = c > 0 || (c == 0 && sp > dp);
+	memcpy(k->a, swap ? dst : src, alen);
+	memcpy(k->b, swap ? src : dst, alen);
+	k->pa = swap ? dp : sp;
+	k->pb = swap ? sp : dp;
+	k->proto = proto;
+	k->alen = alen;
+	*src_is_a = (uint8_t)!swap;
+}
+
+/* Finds or creates the flow for a tuple. Returns index+1 and sets *created. */
+static uint32_t flow_get(struct flow_table *t, const struct flow_key *k, uint8_t src_is_a, int64_t now, int *created)
+{
+	uint64_t h = hash_siphash13(&t->key, k, sizeof *k);
+	uint32_t s = slot_find(t, k, h, t);
+	*created = 0;
+	if (t->slots[s])
+		return t->slots[s];
+	if (t->st.flows_live >= t->cfg.max_flows) {
+		uint32_t victim = t->lists[2].head ? t->lists[2].head : t->lists[1].head;
+		if (victim) {
+			flow_release(t, victim);
+			t->st.flows_evicted++;
+			s = slot_find(t, k, h, t);
+		}
+	}
+	uint32_t id = flow_alloc(t);
+	if (!id)
+		return 0;
+	struct flow *f = flow_at(t, id - 1);
+	f->key = *k;
+	f->hash = h;
+	f->orig_is_a = src_is_a;
+	f->last_ts = now;
+	t->slots[s] = id;
+	lru_append(t, id, 1);
+	t->st.flows_created++;
+	if (++t->st.flows_live > t->st.flows_peak)
+		t->st.flows_peak = t->st.flows_live;
+	if (t->st.flows_live * 2 > t->nslots)
+		(void)table_grow(t);
+	*created = 1;
+	return id;
+}
+
+static int64_t pkt_time(const struct pkt *p)
+{
+	return p->fr->ts_sec * 1000000000ll + p->fr->ts_nsec;
+}
+
+static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt_ip *ip, struct flow_pkt *out)
+{
+	struct flow_key k;
+	uint8_t src_is_a;
+	int64_t now = pkt_time(p);
+	flow_key_make(&k, 6, ip->alen, ip->src, p->tcp.sport, ip->dst, p->tcp.dport, &src_is_a);
+	int created;
+	uint32_t id = flow_get(t, &k, src_is_a, now, &created);
+	if (!id)
+		return;
+	struct flow *f = flow_at(t, id - 1);
+	if (created) {
+		f->stream = (uint32_t)t->tcp_streams++;
+		f->tcp = tcp_alloc(t);
+		if (!f->tcp)
+			return;
+	}
+	uint8_t dir = (uint8_t)(src_is_a != f->orig_is_a);
+	struct tcp_conv *c = tcp_at(t, f->tcp - 1);
+	if (!created && tcp_conv_reuse_check(c, p, dir)) {
+		f->stream = (uint32_t)t->tcp_streams++;
+		f->orig_is_a = src_is_a;
+		dir = 0;
+		tcp_conv_reset(c);
+		out->analysis |= TA_REUSED;
+		if (f->list == 2) {
+			lru_unlink(t, id);
+			lru_append(t, id, 1);
+		}
+	}
+	out->tcp_stream = f->stream;
+	out->dir = dir;
+	tcp_conv_analyze(c, p, dir, out);
+	f->last_ts = now;
+	uint8_t want = c->closed ? 2 : 1;
+	lru_unlink(t, id);
+	lru_append(t, id, want);
+}
+
+static void flow_udp(struct flow_table *t, const struct pkt *p, uint8_t alen, const uint8_t *src, uint16_t sp,
+		     const uint8_t *dst, uint16_t dp, struct flow_pkt *out)
+{
+	struct flow_key k;
+	uint8_t src_is_a;
+	int64_t now = pkt_time(p);
+	flow_key_make(&k, 17, alen, src, sp, dst, dp, &src_is_a);
+	int created;
+	uint32_t id = flow_get(t, &k, src_is_a, now, &created);
+	if (!id)
+		return;
+	struct flow *f = flow_at(t, id - 1);
+	if (created)
+		f->stream = (uint32_t)t->udp_streams++;
+	out->udp_stream = f->stream;
+	out->dir = (uint8_t)(src_is_a != f->orig_is_a);
+	f->last_ts = now;
+	lru_unlink(t, id);
+	lru_append(t, id, 1);
+}
+
+/* Ports quoted in an ICMP error are numbered as their conversation (Wireshark
+ * looks the conversation up for the inner header and creates it if new). */
+static void flow_icmp_inner(struct flow_table *t, const struct pkt *p, struct flow_pkt *out)
+{
+	const struct pkt_ip *ip = &p->inner_ip;
+	if (p->inner_l4 == 17) {
+		flow_udp(t, p, ip->alen, ip->src, p->inner_sport, ip->dst, p->inner_dport, out);
+	} else if (p->inner_l4 == 6) {
+		struct flow_key k;
+		uint8_t src_is_a;
+		flow_key_make(&k, 6, ip->alen, ip->src, p->inner_sport, ip->dst, p->inner_dport, &src_is_a);
+		int created;
+		uint32_t id = flow_get(t, &k, src_is_a, pkt_time(p), &created);
+		if (!id)
+			return;
+		struct flow *f = flow_at(t, id - 1);
+		if (created) {
+			f->stream = (uint32_t)t->tcp_streams++;
+			f->tcp = tcp_alloc(t);
+		}
+		out->tcp_stream = f->stream;
+	}
+}
+
+void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pkt *out)
+{
+	memset(out, 0, sizeof *out);
+	out->tcp_stream = -1;
+	out->udp_stream = -1;
+	l3track_packet(t->l3, p, out);
+	const struct pkt_ip *ip = pkt_ip_last(p);
+	if (!ip)
+		return;
+	flow_sweep(t, pkt_time(p));
+	if (p->layers & PL_TCP) {
+		if (p->problem != PP_NONE && p->problem_layer == __builtin_ctz(PL_TCP) && p->problem != PP_TRUNC)
+			return;
+		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_TCP) && p->tcp.hl == 0)
+			return;
+		flow_tcp(t, p, ip, out);
+	} else if (p->layers & PL_UDP) {
+		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_UDP))
+			return;
+		flow_udp(t, p, ip->alen, ip->src, p->udp.sport, ip->dst, p->udp.dport, out);
+	} else if (p->layers & PL_INNER_IP) {
+		flow_icmp_inner(t, p, out);
+	}
+}
+
+void flow_table_stats(const struct flow_table *t, struct flow_stats *s)
+{
+	*s = t->st;
+	s->tcp_streams = t->tcp_streams;
+	s->udp_streams = t->udp_streams;
+}

@@ -1,0 +1,75 @@
+/* flow.h: bidirectional flow table (tcp.stream / udp.stream numbering as Wireshark) and TCP analysis. */
+#ifndef SLEUTH_FLOW_FLOW_H
+#define SLEUTH_FLOW_FLOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+#include "decode/decode.h"
+
+/* tcp.analysis flags (bit per condition). */
+enum tcp_aflag {
+	TA_RETRANS = 1u << 0,
+	TA_FAST_RETRANS = 1u << 1,
+	TA_SPURIOUS = 1u << 2,
+	TA_OOO = 1u << 3,
+	TA_LOST = 1u << 4,         /* previous segment not captured */
+	TA_ACK_LOST = 1u << 5,     /* ACKed unseen segment */
+	TA_DUPACK = 1u << 6,
+	TA_ZERO_WIN = 1u << 7,
+	TA_ZWP = 1u << 8,
+	TA_ZWP_ACK = 1u << 9,
+	TA_WIN_FULL = 1u << 10,
+	TA_WIN_UPDATE = 1u << 11,
+	TA_KEEPALIVE = 1u << 12,
+	TA_KEEPALIVE_ACK = 1u << 13,
+	TA_REUSED = 1u << 14,
+};
+
+/* What the flow layer learned about one packet (the transport that carries it). */
+struct flow_pkt {
+	int64_t tcp_stream;       /* -1 when the packet has no TCP layer */
+	int64_t udp_stream;       /* -1 when no UDP layer */
+	uint8_t dir;              /* 0: same direction as the flow's first packet */
+	uint8_t tcp_valid;        /* the fields below are set */
+	uint8_t win_scaled;       /* win_calc includes a window-scale shift */
+	uint8_t has_ack_rtt, has_irtt, has_bif, has_push;
+	int8_t win_scale;         /* -1 unknown, -2 no scaling, else the shift */
+	uint32_t rel_seq, rel_ack, next_seq;
+	uint32_t analysis;        /* enum tcp_aflag bits */
+	uint32_t dupack_num;
+	uint64_t dupack_frame;
+	uint64_t acks_frame;      /* frame this ACKs (0: none) */
+	int64_t ack_rtt_ns;
+	int64_t irtt_ns;
+	uint32_t bytes_in_flight;
+	uint32_t push_bytes;
+	uint64_t win_calc;
+	uint64_t icmp_req_frame;  /* an echo reply: the frame of its request (0: none seen) */
+	uint8_t arp_dup;          /* ARP: the sender IP was seen before with another MAC */
+	uint8_t arp_dup_ip[4];
+};
+
+struct flow_table;
+
+struct flow_config {
+	uint32_t max_flows;       /* memory cap: oldest flows are evicted past it */
+	int64_t idle_ns;          /* idle timeout of open flows */
+	int64_t closed_ns;        /* linger of flows closed by FIN/RST */
+};
+
+void flow_config_default(struct flow_config *cfg);
+int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struct errbuf *e) WARN_UNUSED_RESULT;
+void flow_table_free(struct flow_table *t);
+
+/* Assigns stream numbers and runs TCP analysis for one decoded packet. */
+void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pkt *out);
+
+struct flow_stats {
+	uint64_t flows_created, flows_evicted, flows_expired, flows_live, flows_peak;
+	uint64_t tcp_streams, udp_streams;
+};
+void flow_table_stats(const struct flow_table *t, struct flow_stats *s);
+
+#endif

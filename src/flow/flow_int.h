@@ -1,0 +1,75 @@
+/* flow_int.h: private to src/flow. */
+#ifndef SLEUTH_FLOW_FLOW_INT_H
+#define SLEUTH_FLOW_FLOW_INT_H
+
+#include "base/hash.h"
+#include "flow/flow.h"
+
+#define TCP_UNACKED_MAX 32 /* remembered unacknowledged segments per direction (for ack_rtt) */
+
+struct flow_key {
+	uint8_t a[16], b[16]; /* canonical order: (a, pa) <= (b, pb) */
+	uint16_t pa, pb;
+	uint8_t proto;        /* 6 or 17 */
+	uint8_t alen;
+	uint8_t pad[2];
+};
+
+struct tcp_unacked {
+	uint32_t seq, nextseq;
+	uint64_t frame;
+	int64_t ts;
+};
+
+/* One direction of a TCP conversation (Wireshark's tcp_flow). Sequence
+ * numbers are absolute. */
+struct tcp_half {
+	uint32_t base_seq;
+	uint32_t nextseq, maxseqtobeacked, lastack;
+	uint64_t nextseqframe, lastnondupack;
+	int64_t nextseqtime, lastacktime;
+	uint32_t window;       /* raw window of the last segment */
+	uint32_t dupacknum;
+	uint32_t lastsegflags; /* analysis flags of the last segment */
+	uint32_t push_bytes;
+	int8_t win_scale;      /* -1 unknown, -2 not used, else the shift */
+	uint8_t base_set, saw_syn, saw_fin, saw_rst, valid_bif, nextseq_set, maxseq_set, lastack_set;
+	uint8_t nunacked;
+	struct tcp_unacked unacked[TCP_UNACKED_MAX];
+};
+
+struct tcp_conv {
+	struct tcp_half half[2];
+	int64_t syn_ts;        /* time of the most recent SYN (for iRTT) */
+	int64_t irtt;          /* 0 until known */
+	uint32_t syn_seq;
+	uint8_t syn_set, irtt_set;
+	uint8_t closed;        /* FIN both ways or RST seen */
+};
+
+struct flow {
+	struct flow_key key;
+	uint64_t hash;
+	uint32_t stream;
+	uint32_t tcp;          /* index+1 into the tcp pool; 0 none */
+	uint32_t lru_prev, lru_next; /* index+1, 0 none */
+	int64_t last_ts;
+	uint8_t orig_is_a;     /* first packet went from a to b */
+	uint8_t list;          /* 0 free, 1 open, 2 closed */
+	uint8_t pad[6];
+};
+
+_Static_assert(sizeof(struct flow) <= 96, "keep struct flow small");
+
+struct l3track;
+size_t l3track_size(void);
+void l3track_init(struct l3track *t);
+void l3track_packet(struct l3track *t, const struct pkt *p, struct flow_pkt *out);
+
+void tcp_conv_reset(struct tcp_conv *c);
+/* Runs Wireshark-compatible TCP analysis. Returns 1 when the SYN starts a new
+ * conversation on this tuple (port reuse): the caller renumbers and calls again. */
+int tcp_conv_reuse_check(const struct tcp_conv *c, const struct pkt *p, uint8_t dir);
+void tcp_conv_analyze(struct tcp_conv *c, const struct pkt *p, uint8_t dir, struct flow_pkt *out);
+
+#endif

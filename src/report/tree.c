@@ -1,0 +1,240 @@
+/* tree.c: packet detail tree for Frame, Ethernet, ARP, IPv4/IPv6, TCP (with SEQ/ACK analysis), UDP, ICMP. */
+#include "report/tree.h"
+
+#include <string.h>
+#include <time.h>
+
+static void tree_secs(struct obuf *o, int64_t ns)
+{
+	if (ns < 0) {
+		obuf_putc(o, '-');
+		ns = -ns;
+	}
+	obuf_printf(o, "%lld.%09lld", (long long)(ns / 1000000000ll), (long long)(ns % 1000000000ll));
+}
+
+static void tree_frame(const struct pkt *p, int64_t first_ns, int64_t prev_ns, struct obuf *o)
+{
+	const struct frame *f = p->fr;
+	int64_t ns = f->ts_sec * 1000000000ll + f->ts_nsec;
+	obuf_printf(o, "Frame %llu: %u bytes on wire (%u bits), %u bytes captured (%u bits)\n",
+		    (unsigned long long)f->num, f->len, f->len * 8, f->caplen, f->caplen * 8);
+	time_t t = (time_t)f->ts_sec;
+	struct tm tm;
+	char buf[64] = "", zone[16] = "";
+	if (localtime_r(&t, &tm)) {
+		strftime(buf, sizeof buf, "%b %e, %Y %H:%M:%S", &tm);
+		strftime(zone, sizeof zone, "%Z", &tm);
+	}
+	obuf_printf(o, "    Arrival Time: %s.%09u %s\n", buf, f->ts_nsec, zone);
+	obuf_puts(o, "    Epoch Time: ");
+	tree_secs(o, ns);
+	obuf_puts(o, " seconds\n    [Time delta from previous captured frame: ");
+	tree_secs(o, ns - prev_ns);
+	obuf_puts(o, " seconds]\n    [Time since reference or first frame: ");
+	tree_secs(o, ns - first_ns);
+	obuf_printf(o, " seconds]\n    Frame Number: %llu\n    Frame Length: %u bytes (%u bits)\n"
+		       "    Capture Length: %u bytes (%u bits)\n",
+		    (unsigned long long)f->num, f->len, f->len * 8, f->caplen, f->caplen * 8);
+}
+
+static void tree_eth(const struct pkt *p, const struct col_opts *co, struct obuf *o)
+{
+	if (!(p->layers & PL_ETH) || !p->eth.src)
+		return;
+	obuf_puts(o, "Ethernet II, Src: ");
+	col_mac(p->eth.src, co, o);
+	obuf_puts(o, ", Dst: ");
+	col_mac(p->eth.dst, co, o);
+	obuf_puts(o, "\n    Destination: ");
+	col_mac(p->eth.dst, co, o);
+	obuf_puts(o, "\n    Source: ");
+	col_mac(p->eth.src, co, o);
+	if (p->eth.type >= 0x600)
+		obuf_printf(o, "\n    Type: 0x%04x\n", p->eth.type);
+	else
+		obuf_printf(o, "\n    Length: %u\n", p->eth.type);
+}
+
+static void tree_arp(const struct pkt *p, struct obuf *o)
+{
+	const struct pkt_arp *a = &p->arp;
+	if (!(p->layers & PL_ARP))
+		return;
+	obuf_printf(o, "Address Resolution Protocol (%s)\n", a->op == 1 ? "request" : a->op == 2 ? "reply" : "other");
+	obuf_printf(o, "    Hardware type: %u\n    Protocol type: 0x%04x\n    Hardware size: %u\n    Protocol size: %u\n"
+		       "    Opcode: %u\n",
+		    a->htype, a->ptype, a->hlen, a->plen, a->op);
+	if (a->sha && a->hlen == 6 && a->plen == 4 && a->tpa) {
+		obuf_puts(o, "    Sender MAC address: ");
+		obuf_mac(o, a->sha);
+		obuf_puts(o, "\n    Sender IP address: ");
+		obuf_addr(o, a->spa, 4);
+		obuf_puts(o, "\n    Target MAC address: ");
+		obuf_mac(o, a->tha);
+		obuf_puts(o, "\n    Target IP address: ");
+		obuf_addr(o, a->tpa, 4);
+		obuf_putc(o, '\n');
+	}
+}
+
+static void tree_ip(const struct pkt_ip *ip, struct obuf *o)
+{
+	if (ip->ver == 4) {
+		obuf_puts(o, "Internet Protocol Version 4, Src: ");
+		obuf_addr(o, ip->src, 4);
+		obuf_puts(o, ", Dst: ");
+		obuf_addr(o, ip->dst, 4);
+		obuf_printf(o, "\n    0100 .... = Version: 4\n    .... %u%u%u%u = Header Length: %u bytes (%u)\n",
+			    (ip->hl / 4 >> 3) & 1, (ip->hl / 4 >> 2) & 1, (ip->hl / 4 >> 1) & 1, (ip->hl / 4) & 1, ip->hl,
+			    ip->hl / 4);
+		obuf_printf(o, "    Differentiated Services Field: 0x%02x\n    Total Length: %u\n"
+			       "    Identification: 0x%04x (%u)\n    Flags: 0x%u%s%s\n    Fragment Offset: %u\n"
+			       "    Time to Live: %u\n    Protocol: %u\n    Header Checksum: 0x%04x\n",
+			    ip->tos, ip->totlen, ip->id, ip->id, ip->frag >> 13, (ip->frag & 0x4000) ? ", Don't fragment" : "",
+			    (ip->frag & 0x2000) ? ", More fragments" : "", ip->frag_off, ip->ttl, ip->proto, ip->csum);
+		obuf_puts(o, "    Source Address: ");
+		obuf_addr(o, ip->src, 4);
+		obuf_puts(o, "\n    Destination Address: ");
+		obuf_addr(o, ip->dst, 4);
+		obuf_putc(o, '\n');
+		return;
+	}
+	obuf_puts(o, "Internet Protocol Version 6, Src: ");
+	obuf_addr(o, ip->src, 16);
+	obuf_puts(o, ", Dst: ");
+	obuf_addr(o, ip->dst, 16);
+	obuf_printf(o, "\n    0110 .... = Version: 6\n    Traffic Class: 0x%02x\n    Flow Label: 0x%05x\n"
+		       "    Payload Length: %u\n    Next Header: %u\n    Hop Limit: %u\n",
+		    ip->tos, ip->flow, ip->totlen, ip->proto, ip->ttl);
+	obuf_puts(o, "    Source Address: ");
+	obuf_addr(o, ip->src, 16);
+	obuf_puts(o, "\n    Destination Address: ");
+	obuf_addr(o, ip->dst, 16);
+	obuf_putc(o, '\n');
+}
+
+static void tree_tcp_analysis(const struct flow_pkt *fp, struct obuf *o)
+{
+	if (!fp->tcp_valid)
+		return;
+	obuf_puts(o, "    [SEQ/ACK analysis]\n");
+	if (fp->has_ack_rtt) {
+		obuf_printf(o, "        [This is an ACK to the segment in frame: %llu]\n", (unsigned long long)fp->acks_frame);
+		obuf_puts(o, "        [The RTT to ACK the segment was: ");
+		tree_secs(o, fp->ack_rtt_ns);
+		obuf_puts(o, " seconds]\n");
+	}
+	if (fp->has_irtt) {
+		obuf_puts(o, "        [iRTT: ");
+		tree_secs(o, fp->irtt_ns);
+		obuf_puts(o, " seconds]\n");
+	}
+	if (fp->has_bif)
+		obuf_printf(o, "        [Bytes in flight: %u]\n", fp->bytes_in_flight);
+	if (fp->has_push)
+		obuf_printf(o, "        [Bytes sent since last PSH flag: %u]\n", fp->push_bytes);
+	uint32_t a = fp->analysis;
+	if (a & ~(uint32_t)TA_REUSED) {
+		obuf_puts(o, "        [TCP Analysis Flags]\n");
+		if (a & TA_RETRANS) obuf_puts(o, "            [This frame is a (suspected) retransmission]\n");
+		if (a & TA_FAST_RETRANS) obuf_puts(o, "            [This frame is a (suspected) fast retransmission]\n");
+		if (a & TA_SPURIOUS) obuf_puts(o, "            [This frame is a (suspected) spurious retransmission]\n");
+		if (a & TA_OOO) obuf_puts(o, "            [This frame is a (suspected) out-of-order segment]\n");
+		if (a & TA_LOST) obuf_puts(o, "            [Previous segment(s) not captured (common at capture start)]\n");
+		if (a & TA_ACK_LOST) obuf_puts(o, "            [ACKed segment that wasn't captured (common at capture start)]\n");
+		if (a & TA_DUPACK) obuf_printf(o, "            [This is a TCP duplicate ack]\n            [Duplicate ACK #: %u]\n            [Duplicate to the ACK in frame: %llu]\n", fp->dupack_num, (unsigned long long)fp->dupack_frame);
+		if (a & TA_ZERO_WIN) obuf_puts(o, "            [This is a ZeroWindow segment]\n");
+		if (a & TA_ZWP) obuf_puts(o, "            [This is a TCP zero-window-probe]\n");
+		if (a & TA_ZWP_ACK) obuf_puts(o, "            [This is an ACK to a TCP zero-window-probe]\n");
+		if (a & TA_WIN_FULL) obuf_puts(o, "            [The transmission window is now completely full]\n");
+		if (a & TA_WIN_UPDATE) obuf_puts(o, "            [This is a tcp window update]\n");
+		if (a & TA_KEEPALIVE) obuf_puts(o, "            [This is a TCP keep-alive segment]\n");
+		if (a & TA_KEEPALIVE_ACK) obuf_puts(o, "            [This is an ACK to a TCP keep-alive segment]\n");
+	}
+}
+
+static void tree_tcp(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
+{
+	const struct pkt_tcp *t = &p->tcp;
+	obuf_printf(o, "Transmission Control Protocol, Src Port: %u, Dst Port: %u, Seq: %u", t->sport, t->dport,
+		    fp->rel_seq);
+	if (t->flags & TH_ACK)
+		obuf_printf(o, ", Ack: %u", fp->rel_ack);
+	obuf_printf(o, ", Len: %u\n", t->len);
+	obuf_printf(o, "    Source Port: %u\n    Destination Port: %u\n", t->sport, t->dport);
+	if (fp->tcp_stream >= 0)
+		obuf_printf(o, "    [Stream index: %lld]\n", (long long)fp->tcp_stream);
+	obuf_printf(o, "    [TCP Segment Len: %u]\n    Sequence Number: %u    (relative sequence number)\n"
+		       "    Sequence Number (raw): %u\n    [Next Sequence Number: %u    (relative sequence number)]\n",
+		    t->len, fp->rel_seq, t->seq, fp->next_seq);
+	obuf_printf(o, "    Acknowledgment Number: %u    (relative ack number)\n    Acknowledgment number (raw): %u\n",
+		    (t->flags & TH_ACK) ? fp->rel_ack : 0, t->ack);
+	obuf_printf(o, "    Header Length: %u bytes (%u)\n    Flags: 0x%03x\n    Window: %u\n"
+		       "    [Calculated window size: %llu]\n",
+		    t->hl, t->hl / 4, t->flags, t->win, (unsigned long long)fp->win_calc);
+	if (fp->win_scale >= 0 && !(t->flags & TH_SYN))
+		obuf_printf(o, "    [Window size scaling factor: %d]\n", 1 << fp->win_scale);
+	else if (!(t->flags & TH_SYN))
+		obuf_printf(o, "    [Window size scaling factor: %d (%s)]\n", fp->win_scale,
+			    fp->win_scale == -1 ? "unknown" : "no window scaling used");
+	obuf_printf(o, "    Checksum: 0x%04x [unverified]\n    Urgent Pointer: %u\n", t->csum, t->urp);
+	tree_tcp_analysis(fp, o);
+	if (t->len)
+		obuf_printf(o, "    TCP payload (%u bytes)\n", t->len);
+}
+
+static void tree_udp(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
+{
+	const struct pkt_udp *u = &p->udp;
+	obuf_printf(o, "User Datagram Protocol, Src Port: %u, Dst Port: %u\n    Source Port: %u\n"
+		       "    Destination Port: %u\n    Length: %u\n    Checksum: 0x%04x [unverified]\n",
+		    u->sport, u->dport, u->sport, u->dport, u->len, u->csum);
+	if (fp->udp_stream >= 0)
+		obuf_printf(o, "    [Stream index: %lld]\n", (long long)fp->udp_stream);
+	if (u->len > 8)
+		obuf_printf(o, "    UDP payload (%u bytes)\n", u->len - 8u);
+}
+
+static void tree_icmp(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
+{
+	const struct pkt_icmp *ic = &p->icmp;
+	int v6 = (p->layers & PL_ICMP6) != 0;
+	obuf_puts(o, v6 ? "Internet Control Message Protocol v6\n" : "Internet Control Message Protocol\n");
+	obuf_puts(o, "    Type: ");
+	obuf_u64(o, ic->type);
+	obuf_puts(o, " (");
+	struct obuf tmp;
+	obuf_init(&tmp);
+	col_info(p, fp, &tmp);
+	obuf_put_escaped(o, (const uint8_t *)tmp.buf, tmp.len);
+	obuf_free(&tmp);
+	obuf_printf(o, ")\n    Code: %u\n    Checksum: 0x%04x [unverified]\n", ic->code, ic->csum);
+	if ((v6 && (ic->type == 128 || ic->type == 129)) || (!v6 && (ic->type == 0 || ic->type == 8))) {
+		obuf_printf(o, "    Identifier (BE): %u (0x%04x)\n    Sequence Number (BE): %u (0x%04x)\n", ic->id, ic->id,
+			    ic->seq, ic->seq);
+		if (fp->icmp_req_frame)
+			obuf_printf(o, "    [Request frame: %llu]\n", (unsigned long long)fp->icmp_req_frame);
+	}
+}
+
+void tree_print(const struct pkt *p, const struct flow_pkt *fp, const struct col_opts *co, int64_t first_ns,
+		int64_t prev_ns, struct obuf *o)
+{
+	tree_frame(p, first_ns, prev_ns, o);
+	tree_eth(p, co, o);
+	tree_arp(p, o);
+	for (int i = 0; i < p->nip; i++)
+		tree_ip(&p->ip[i], o);
+	if (p->layers & PL_TCP)
+		tree_tcp(p, fp, o);
+	else if (p->layers & PL_UDP)
+		tree_udp(p, fp, o);
+	else if (p->layers & (PL_ICMP | PL_ICMP6))
+		tree_icmp(p, fp, o);
+	if (p->problem == PP_TRUNC)
+		obuf_puts(o, "[Packet size limited during capture]\n");
+	else if (p->problem != PP_NONE)
+		obuf_puts(o, "[Malformed Packet]\n");
+	obuf_putc(o, '\n');
+}
