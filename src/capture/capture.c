@@ -33,11 +33,11 @@ static int capture_gunzip(int in_fd, const char *path, int *out_fd, struct errbu
 {
 	int dup_fd = dup(in_fd);
 	if (dup_fd < 0)
-		return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+		return err_set(e, ERR_IO, "%s", strerror(errno));
 	gzFile gz = gzdopen(dup_fd, "rb");
 	if (!gz) {
 		close(dup_fd);
-		return err_set(e, ERR_NOMEM, "%s: cannot start gzip decoder", path);
+		return err_set(e, ERR_NOMEM, "cannot start gzip decoder");
 	}
 	const char *dir = getenv("TMPDIR");
 	char tmpl[4096];
@@ -45,7 +45,7 @@ static int capture_gunzip(int in_fd, const char *path, int *out_fd, struct errbu
 	int fd = mkstemp(tmpl);
 	if (fd < 0) {
 		gzclose(gz);
-		return err_set(e, ERR_IO, "%s: cannot create temporary file: %s", path, strerror(errno));
+		return err_set(e, ERR_IO, "cannot create temporary file: %s", strerror(errno));
 	}
 	unlink(tmpl);
 	static unsigned char buf[1 << 16];
@@ -56,19 +56,19 @@ static int capture_gunzip(int in_fd, const char *path, int *out_fd, struct errbu
 		if (n < 0) {
 			int zerr = 0;
 			const char *msg = gzerror(gz, &zerr);
-			rc = err_set_at(e, ERR_CORRUPT, total, "%s: gzip data corrupt after %llu decompressed bytes: %s",
-					path, (unsigned long long)total, msg ? msg : "?");
+			rc = err_set_at(e, ERR_CORRUPT, total, "gzip data corrupt after %llu decompressed bytes: %s",
+					(unsigned long long)total, msg ? msg : "?");
 			break;
 		}
 		if (n == 0)
 			break;
 		if (total + (uint64_t)n > GZ_MAX_OUT) {
-			rc = err_set(e, ERR_LIMIT, "%s: decompressed size exceeds %llu bytes", path, GZ_MAX_OUT);
+			rc = err_set(e, ERR_LIMIT, "decompressed size exceeds %llu bytes", GZ_MAX_OUT);
 			break;
 		}
 		ssize_t w = write(fd, buf, (size_t)n);
 		if (w != n) {
-			rc = err_set(e, ERR_IO, "%s: writing temporary file: %s", path, strerror(errno));
+			rc = err_set(e, ERR_IO, "writing temporary file: %s", strerror(errno));
 			break;
 		}
 		total += (uint64_t)n;
@@ -86,9 +86,9 @@ static int capture_map(struct capture *c, int fd, struct errbuf *e)
 {
 	struct stat st;
 	if (fstat(fd, &st) < 0)
-		return err_set(e, ERR_IO, "%s: %s", c->path, strerror(errno));
+		return err_set(e, ERR_IO, "%s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		return err_set(e, ERR_FORMAT, "%s: not a regular file", c->path);
+		return err_set(e, ERR_FORMAT, "not a regular file");
 	c->size = (uint64_t)st.st_size;
 	if (c->size == 0) {
 		c->map = NULL;
@@ -96,7 +96,7 @@ static int capture_map(struct capture *c, int fd, struct errbuf *e)
 	}
 	void *m = mmap(NULL, (size_t)c->size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m == MAP_FAILED)
-		return err_set(e, ERR_IO, "%s: mmap: %s", c->path, strerror(errno));
+		return err_set(e, ERR_IO, "mmap: %s", strerror(errno));
 	madvise(m, (size_t)c->size, MADV_SEQUENTIAL);
 	c->map = m;
 	return 0;
@@ -110,7 +110,7 @@ int capture_open_file(struct capture **out, const char *path, struct errbuf *e)
 		return err_set(e, ERR_NOMEM, "out of memory");
 	int fd = open(path, O_RDONLY);
 	if (fd < 0) {
-		int rc = err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
+		int rc = err_set(e, ERR_IO, "%s", strerror(errno));
 		capture_close(c);
 		return rc;
 	}
@@ -134,9 +134,10 @@ int capture_open_file(struct capture **out, const char *path, struct errbuf *e)
 		return rc;
 	}
 	if (c->size < 4) {
+		rc = err_set_at(e, ERR_FORMAT, 0, "file of %llu bytes is too short to be a capture",
+				(unsigned long long)c->size);
 		capture_close(c);
-		return err_set_at(e, ERR_FORMAT, 0, "%s: file of %llu bytes is too short to be a capture",
-				  path, (unsigned long long)c->size);
+		return rc;
 	}
 	uint32_t m = (uint32_t)c->map[0] << 24 | (uint32_t)c->map[1] << 16 | (uint32_t)c->map[2] << 8 | c->map[3];
 	if (m == 0x0a0d0d0a) {

@@ -25,7 +25,7 @@ int capture_open_live(struct capture **out, const char *iface, int snaplen, stru
 	c->live = l;
 	l->p = pcap_create(iface, eb);
 	if (!l->p) {
-		int rc = err_set(e, ERR_IO, "%s: %s", iface, eb);
+		int rc = err_set(e, ERR_IO, "%s", eb);
 		capture_close(c);
 		return rc;
 	}
@@ -37,7 +37,7 @@ int capture_open_live(struct capture **out, const char *iface, int snaplen, stru
 		(void)pcap_set_tstamp_precision(l->p, PCAP_TSTAMP_PRECISION_MICRO);
 	int rc = pcap_activate(l->p);
 	if (rc < 0) {
-		int r = err_set(e, ERR_IO, "%s: %s", iface, pcap_geterr(l->p));
+		int r = err_set(e, ERR_IO, "%s", pcap_geterr(l->p));
 		capture_close(c);
 		return r;
 	}
@@ -59,7 +59,7 @@ int live_next(struct capture *c, struct frame *f, struct errbuf *e)
 		if (rc == PCAP_ERROR_BREAK)
 			return 0;
 		if (rc < 0)
-			return err_set(e, ERR_IO, "%s: %s", c->path, pcap_geterr(l->p));
+			return err_set(e, ERR_IO, "%s", pcap_geterr(l->p));
 		f->data = d;
 		f->caplen = h->caplen;
 		f->len = h->len;

@@ -313,7 +313,7 @@ static int packets_open(struct packets_opts *o, struct capture **cap)
 		if (e.has_offset)
 			log_error("%s: offset %llu: %s", o->file ? o->file : o->iface, (unsigned long long)e.offset, e.msg);
 		else
-			log_error("%s", e.msg);
+			log_error("%s: %s", o->file ? o->file : o->iface, e.msg);
 		return rc == ERR_USAGE ? EXIT_USAGE : EXIT_BADINPUT;
 	}
 	if (o->bpf && capture_set_bpf(*cap, o->bpf, &e) < 0) {

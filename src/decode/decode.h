@@ -64,7 +64,7 @@ struct pkt_ip {
 	uint8_t l4;          /* final upper-layer protocol after extension headers */
 	uint16_t id;         /* IPv4 identification */
 	uint16_t frag;       /* IPv4 flags+offset word */
-	uint16_t totlen;     /* IPv4 total length / IPv6 payload length */
+	uint32_t totlen;     /* IPv4 total length / IPv6 payload length (frame length when 0: TSO) */
 	uint16_t csum;
 	uint32_t flow;       /* IPv6 flow label */
 	uint32_t frag_id;    /* IPv6 fragment identification */

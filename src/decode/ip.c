@@ -51,12 +51,16 @@ static void decode_ip4(struct pkt *p, struct rd *r, int depth)
 	if (ip->totlen < ip->hl) {
 		/* TSO/offload captures carry totlen 0: take the frame as the length, as tshark does */
 		if (ip->totlen == 0) {
-			ip->totlen = (uint16_t)(avail > 0xffff ? 0xffff : avail);
+			ip->totlen = avail;
 		} else {
 			decode_malformed(p, PP_BAD_IP_LEN, PL_IP4);
 			return;
 		}
 	}
+	/* the IP length cannot exceed what was on the wire (tshark trims it the same way) */
+	uint32_t wire_left = p->fr->len > (uint32_t)(start - p->fr->data) ? p->fr->len - (uint32_t)(start - p->fr->data) : 0;
+	if (p->nip == 1 && ip->totlen > wire_left && wire_left >= ip->hl)
+		ip->totlen = wire_left;
 	ip->frag_off = (uint16_t)((ip->frag & 0x1fff) * 8);
 	ip->more_frags = (ip->frag & 0x2000) != 0;
 	ip->is_frag = ip->frag_off != 0 || ip->more_frags;

@@ -15,7 +15,7 @@ static void decode_tcp(struct pkt *p, struct pkt_ip *ip, struct rd *r)
 	t->ack = rd_be32(r);
 	uint16_t w = rd_be16(r);
 	t->hl = (uint8_t)((w >> 12) * 4);
-	t->flags = w & 0x1ff;
+	t->flags = w & 0xfff;
 	t->win = rd_be16(r);
 	t->csum = rd_be16(r);
 	t->urp = rd_be16(r);
@@ -46,6 +46,8 @@ static void decode_tcp(struct pkt *p, struct pkt_ip *ip, struct rd *r)
 	t->payload.len = rd_left(r) < t->len ? rd_left(r) : t->len;
 }
 
+static void decode_udp_tunnel(struct pkt *p, const struct pkt_udp *u);
+
 static void decode_udp(struct pkt *p, struct rd *r)
 {
 	p->layers |= PL_UDP;
@@ -61,6 +63,34 @@ static void decode_udp(struct pkt *p, struct rd *r)
 	uint32_t plen = u->len >= 8 ? u->len - 8u : 0;
 	u->payload.p = r->p;
 	u->payload.len = rd_left(r) < plen ? rd_left(r) : plen;
+	if (u->dport == 4789 || u->dport == 6081)
+		decode_udp_tunnel(p, u);
+}
+
+/* VXLAN (RFC 7348) and Geneve (RFC 8926) carry Ethernet frames; only the
+ * inner IP layers are decoded (the outer Ethernet header stays the one shown). */
+static void decode_udp_tunnel(struct pkt *p, const struct pkt_udp *u)
+{
+	struct rd r = rd_make(u->payload.p, u->payload.len);
+	uint16_t type = 0x6558;
+	if (u->dport == 6081) {
+		uint8_t b0 = rd_u8(&r);
+		rd_skip(&r, 1);
+		type = rd_be16(&r);
+		rd_skip(&r, 4 + (uint32_t)(b0 & 0x3f) * 4);
+	} else {
+		rd_skip(&r, 8);
+	}
+	if (!rd_ok(&r))
+		return;
+	if (type == 0x6558) {
+		rd_skip(&r, 12);
+		type = rd_be16(&r);
+		if (!rd_ok(&r))
+			return;
+	}
+	if (type == 0x0800 || type == 0x86dd)
+		decode_ip(p, &r, 1);
 }
 
 /* Reads the IP header and first transport bytes quoted in an ICMP error. */

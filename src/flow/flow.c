@@ -314,7 +314,7 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 	}
 	uint8_t dir = (uint8_t)(src_is_a != f->orig_is_a);
 	struct tcp_conv *c = tcp_at(t, f->tcp - 1);
-	if (!created && tcp_conv_reuse_check(c, p, dir)) {
+	if (!created && tcp_conv_reuse_check(c, p, dir, out)) {
 		f->stream = (uint32_t)t->tcp_streams++;
 		f->orig_is_a = src_is_a;
 		dir = 0;

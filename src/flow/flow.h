@@ -37,6 +37,7 @@ struct flow_pkt {
 	uint8_t has_ack_rtt, has_irtt, has_bif, has_push;
 	int8_t win_scale;         /* -1 unknown, -2 no scaling, else the shift */
 	uint32_t rel_seq, rel_ack, next_seq;
+	uint32_t sack_base;       /* SACK edges are shown relative to this */
 	uint32_t analysis;        /* enum tcp_aflag bits */
 	uint32_t dupack_num;
 	uint64_t dupack_frame;

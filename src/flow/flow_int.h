@@ -5,7 +5,8 @@
 #include "base/hash.h"
 #include "flow/flow.h"
 
-#define TCP_UNACKED_MAX 32 /* remembered unacknowledged segments per direction (for ack_rtt) */
+#define TCP_UNACKED_MAX 16 /* remembered unacknowledged segments per direction (for ack_rtt) */
+#define TCP_SACK_MAX 4
 
 struct flow_key {
 	uint8_t a[16], b[16]; /* canonical order: (a, pa) <= (b, pb) */
@@ -22,28 +23,31 @@ struct tcp_unacked {
 };
 
 /* One direction of a TCP conversation (Wireshark's tcp_flow). Sequence
- * numbers are absolute. */
+ * numbers are absolute; 0 means "not set" for nextseq and maxseqtobeacked, as
+ * in Wireshark. */
 struct tcp_half {
 	uint32_t base_seq;
 	uint32_t nextseq, maxseqtobeacked, lastack;
-	uint64_t nextseqframe, lastnondupack;
+	uint64_t lastnondupack;
 	int64_t nextseqtime, lastacktime;
 	uint32_t window;       /* raw window of the last segment */
-	uint32_t dupacknum;
+	int32_t dupacknum;
 	uint32_t lastsegflags; /* analysis flags of the last segment */
 	uint32_t push_bytes;
+	uint32_t una_lo, una_hi; /* lowest seq and highest nextseq of unacknowledged data */
+	uint32_t nuna;         /* unacknowledged segments (may exceed the remembered ones) */
 	int8_t win_scale;      /* -1 unknown, -2 not used, else the shift */
-	uint8_t base_set, saw_syn, saw_fin, saw_rst, valid_bif, nextseq_set, maxseq_set, lastack_set;
+	uint8_t base_set, is_first_ack, valid_bif, push_set_last, saw_fin, saw_rst, nsack;
 	uint8_t nunacked;
-	struct tcp_unacked unacked[TCP_UNACKED_MAX];
+	uint32_t sack_l[TCP_SACK_MAX], sack_r[TCP_SACK_MAX];
+	struct tcp_unacked unacked[TCP_UNACKED_MAX]; /* oldest first */
 };
 
 struct tcp_conv {
 	struct tcp_half half[2];
-	int64_t syn_ts;        /* time of the most recent SYN (for iRTT) */
+	int64_t mru_syn_ts;    /* time of the most recent pure SYN (for iRTT) */
 	int64_t irtt;          /* 0 until known */
-	uint32_t syn_seq;
-	uint8_t syn_set, irtt_set;
+	uint8_t mru_syn_set;
 	uint8_t closed;        /* FIN both ways or RST seen */
 };
 
@@ -67,9 +71,10 @@ void l3track_init(struct l3track *t);
 void l3track_packet(struct l3track *t, const struct pkt *p, struct flow_pkt *out);
 
 void tcp_conv_reset(struct tcp_conv *c);
-/* Runs Wireshark-compatible TCP analysis. Returns 1 when the SYN starts a new
- * conversation on this tuple (port reuse): the caller renumbers and calls again. */
-int tcp_conv_reuse_check(const struct tcp_conv *c, const struct pkt *p, uint8_t dir);
+/* Port reuse: returns 1 when a pure SYN with a new ISN starts a new conversation
+ * on this tuple (the caller renumbers the stream and resets the state). Also
+ * applies the retransmitted-SYN and SYN/ACK rules to the state. */
+int tcp_conv_reuse_check(struct tcp_conv *c, const struct pkt *p, uint8_t dir, struct flow_pkt *out);
 void tcp_conv_analyze(struct tcp_conv *c, const struct pkt *p, uint8_t dir, struct flow_pkt *out);
 
 #endif

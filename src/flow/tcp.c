@@ -1,4 +1,4 @@
-/* tcp.c: TCP sequence analysis with the semantics of Wireshark's tcp.analysis.* fields:
+/* tcp.c: TCP sequence analysis with the semantics of Wireshark 4.0's tcp.analysis.* fields:
  * relative numbers, window scaling (RFC 7323), retransmission, out-of-order, lost and
  * ACKed-unseen segments, duplicate ACKs, zero window and probes, keep-alives, window
  * updates and full windows, ACK RTT, iRTT, bytes in flight and bytes since the last PSH. */
@@ -14,18 +14,30 @@
 #define GT_SEQ(a, b) ((int32_t)((a) - (b)) > 0)
 #define GE_SEQ(a, b) ((int32_t)((a) - (b)) >= 0)
 
+#define NO_SFR(fl) (!((fl) & (TH_SYN | TH_FIN | TH_RST)))
+
 void tcp_conv_reset(struct tcp_conv *c)
 {
 	memset(c, 0, sizeof *c);
-	c->half[0].win_scale = -1;
-	c->half[1].win_scale = -1;
+	for (int i = 0; i < 2; i++) {
+		c->half[i].win_scale = -1;
+		c->half[i].window = 0xffffffffu;
+	}
 }
 
-/* Window-scale option value in a SYN, or -1 when absent. */
-static int tcp_syn_wscale(const struct pkt *p)
+static uint32_t tcp_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Reads the options this module needs: the window-scale shift (-1 when absent)
+ * and the SACK blocks. */
+static int tcp_scan_options(const struct pkt *p, uint32_t *sl, uint32_t *sr, uint8_t *nsack)
 {
 	const uint8_t *o = p->tcp.opts.p;
 	uint32_t n = p->tcp.opts.len, i = 0;
+	int ws = -1;
+	*nsack = 0;
 	while (i < n) {
 		uint8_t kind = o[i];
 		if (kind == 0)
@@ -40,43 +52,66 @@ static int tcp_syn_wscale(const struct pkt *p)
 		if (len < 2 || i + len > n)
 			break;
 		if (kind == 3 && len == 3)
-			return o[i + 2] > 14 ? 14 : o[i + 2];
+			ws = o[i + 2] > 14 ? 14 : o[i + 2];
+		if (kind == 5) {
+			*nsack = 0;
+			for (uint32_t k = 2; k + 8 <= len && *nsack < TCP_SACK_MAX; k += 8) {
+				sl[*nsack] = tcp_be32(o + i + k);
+				sr[*nsack] = tcp_be32(o + i + k + 4);
+				(*nsack)++;
+			}
+		}
 		i += len;
 	}
-	return -1;
+	return ws;
 }
 
-int tcp_conv_reuse_check(const struct tcp_conv *c, const struct pkt *p, uint8_t dir)
+int tcp_conv_reuse_check(struct tcp_conv *c, const struct pkt *p, uint8_t dir, struct flow_pkt *out)
 {
 	uint16_t fl = p->tcp.flags;
-	if ((fl & (TH_SYN | TH_ACK)) != TH_SYN)
-		return 0;
-	const struct tcp_half *h = &c->half[dir];
-	return h->base_set && p->tcp.seq != h->base_seq;
+	struct tcp_half *h = &c->half[dir];
+	if ((fl & (TH_SYN | TH_ACK)) == TH_SYN && h->base_set) {
+		if (p->tcp.seq != h->base_seq)
+			return 1;
+		h->nextseq = h->maxseqtobeacked; /* a retransmitted SYN undoes what a RST did */
+	}
+	if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK) && h->base_set && p->tcp.seq != h->base_seq) {
+		h->base_seq = p->tcp.seq;
+		out->analysis |= TA_REUSED;
+	}
+	return 0;
 }
 
-static void tcp_set_rtt(struct tcp_conv *c, struct tcp_half *rev, const struct pkt *p, int64_t now,
-			struct flow_pkt *out)
+/* Drops what `ack` covers from the other side's unacknowledged segments and
+ * reports the segment it acknowledges exactly. */
+static void tcp_ack_segments(struct tcp_half *rev, uint32_t ack, int64_t now, struct flow_pkt *out)
 {
-	uint32_t ack = p->tcp.ack;
-	if (!(p->tcp.flags & TH_ACK))
-		return;
-	/* drop every remembered segment this ACK covers; report the one it acks exactly */
 	uint8_t keep = 0;
-	for (uint8_t i = 0; i < rev->nunacked; i++) {
+	for (int i = rev->nunacked - 1; i >= 0; i--) {
 		struct tcp_unacked *u = &rev->unacked[i];
-		if (GE_SEQ(ack, u->nextseq)) {
-			if (ack == u->nextseq && !out->has_ack_rtt) {
-				out->acks_frame = u->frame;
-				out->ack_rtt_ns = now - u->ts;
-				out->has_ack_rtt = 1;
-			}
-			continue;
+		if (ack == u->nextseq) {
+			out->acks_frame = u->frame;
+			out->ack_rtt_ns = now - u->ts;
+			out->has_ack_rtt = out->ack_rtt_ns != 0 || out->acks_frame != 0;
+			u->frame = 0; /* removed */
+		} else if (GT_SEQ(ack, u->seq) && LE_SEQ(ack, u->nextseq)) {
+			u->seq = ack;
+		} else if (!GT_SEQ(u->nextseq, ack)) {
+			u->frame = 0;
 		}
-		rev->unacked[keep++] = *u;
 	}
+	for (uint8_t i = 0; i < rev->nunacked; i++)
+		if (rev->unacked[i].frame)
+			rev->unacked[keep++] = rev->unacked[i];
 	rev->nunacked = keep;
-	(void)c;
+	/* the range of unacknowledged data (kept apart so the count is not capped) */
+	if (rev->nuna) {
+		if (!GT_SEQ(rev->una_hi, ack)) {
+			rev->nuna = 0;
+		} else if (GT_SEQ(ack, rev->una_lo)) {
+			rev->una_lo = ack;
+		}
+	}
 }
 
 static void tcp_remember(struct tcp_half *fwd, uint32_t seq, uint32_t nextseq, uint64_t frame, int64_t now)
@@ -90,6 +125,152 @@ static void tcp_remember(struct tcp_half *fwd, uint32_t seq, uint32_t nextseq, u
 	u->nextseq = nextseq;
 	u->frame = frame;
 	u->ts = now;
+	if (!fwd->nuna) {
+		fwd->una_lo = seq;
+		fwd->una_hi = nextseq;
+	} else {
+		if (LT_SEQ(seq, fwd->una_lo))
+			fwd->una_lo = seq;
+		if (GT_SEQ(nextseq, fwd->una_hi))
+			fwd->una_hi = nextseq;
+	}
+	fwd->nuna++;
+}
+
+static uint32_t tcp_sequence_analysis(struct tcp_conv *c, struct tcp_half *fwd, struct tcp_half *rev,
+				      const struct pkt *p, int64_t now, struct flow_pkt *out)
+{
+	const struct pkt_tcp *t = &p->tcp;
+	uint32_t seq = t->seq, ack = t->ack, seglen = t->len, win = t->win;
+	uint16_t fl = t->flags;
+	uint64_t frame = p->fr->num;
+	uint32_t af = out->analysis;
+
+	if (fl & TH_ACK)
+		rev->valid_bif = 1;
+
+	if (seglen == 1 && seq == fwd->nextseq && rev->window == 0) {
+		af |= TA_ZWP;
+		goto end_fwd;
+	}
+	if (win == 0 && NO_SFR(fl))
+		af |= TA_ZERO_WIN;
+	if (fwd->nextseq && GT_SEQ(seq, fwd->nextseq) && !(fl & TH_RST)) {
+		af |= TA_LOST;
+		fwd->valid_bif = 0;
+	}
+	if ((seglen == 0 || seglen == 1) && seq == fwd->nextseq - 1 && NO_SFR(fl))
+		af |= TA_KEEPALIVE;
+	if (seglen == 0 && win != 0 && win != fwd->window && seq == fwd->nextseq && ack == fwd->lastack && NO_SFR(fl))
+		af |= TA_WIN_UPDATE;
+	if (seglen > 0 && rev->win_scale != -1 && NO_SFR(fl)) {
+		int s = (rev->is_first_ack || rev->win_scale == -2) ? 0 : rev->win_scale;
+		if (seq + seglen == rev->lastack + (uint32_t)((uint64_t)rev->window << s))
+			af |= TA_WIN_FULL;
+	}
+	if (seglen == 0 && win != 0 && win == fwd->window && seq == fwd->nextseq && ack == fwd->lastack &&
+	    (rev->lastsegflags & TA_KEEPALIVE) && NO_SFR(fl)) {
+		af |= TA_KEEPALIVE_ACK;
+		goto end_fwd;
+	}
+	if (seglen == 0 && win == 0 && fwd->window == 0 && seq == fwd->nextseq && ack == fwd->lastack &&
+	    (rev->lastsegflags & TA_ZWP) && NO_SFR(fl)) {
+		af |= TA_ZWP_ACK;
+		goto end_fwd;
+	}
+	if (seglen == 0 && win != 0 && win == fwd->window && seq == fwd->nextseq && ack == fwd->lastack && NO_SFR(fl)) {
+		fwd->dupacknum = fwd->dupacknum == -1 ? 1 : fwd->dupacknum + 1;
+		af |= TA_DUPACK;
+		out->dupack_num = (uint32_t)fwd->dupacknum;
+		out->dupack_frame = fwd->lastnondupack;
+	}
+
+end_fwd:
+	if (ack != fwd->lastack) {
+		fwd->lastnondupack = frame;
+		fwd->dupacknum = 0;
+	}
+	if (rev->maxseqtobeacked && GT_SEQ(ack, rev->maxseqtobeacked) && (fl & TH_ACK)) {
+		if (LT_SEQ(rev->maxseqtobeacked, rev->nextseq)) {
+			rev->maxseqtobeacked = rev->nextseq;
+			af |= TA_ACK_LOST;
+		} else {
+			if (rev->dupacknum == 0)
+				af |= TA_ACK_LOST;
+			rev->dupacknum = -1;
+		}
+	}
+
+	if (seglen > 0 || (fl & (TH_SYN | TH_FIN))) {
+		int not_adv = fwd->nextseq && LT_SEQ(seq, fwd->nextseq);
+		if (af & TA_KEEPALIVE)
+			goto done_rt;
+		if (seglen > 1 && seq == fwd->nextseq - 1)
+			not_adv = 0;
+		if (seglen > 0 && rev->lastack && LE_SEQ(seq + seglen, rev->lastack)) {
+			af |= TA_SPURIOUS;
+			goto done_rt;
+		}
+		if (not_adv && rev->dupacknum >= 2 && rev->lastack == seq && now - rev->lastacktime < FAST_RETRANS_NS) {
+			af |= TA_FAST_RETRANS;
+			goto done_rt;
+		}
+		int64_t thres = c->irtt ? c->irtt : OOO_DEFAULT_NS;
+		uint32_t end = seq + seglen + ((fl & (TH_SYN | TH_FIN)) ? 1 : 0);
+		if (not_adv && now - fwd->nextseqtime < thres && fwd->nextseq != end) {
+			af |= TA_OOO;
+			goto done_rt;
+		}
+		if (not_adv)
+			af |= TA_RETRANS;
+	}
+done_rt:;
+	uint32_t nextseq = seq + seglen;
+	if (seglen > 0 || (fl & (TH_SYN | TH_FIN))) {
+		if (fl & (TH_SYN | TH_FIN))
+			nextseq++;
+		tcp_remember(fwd, seq, nextseq, frame, now);
+	}
+	if (GT_SEQ(nextseq, fwd->nextseq) || fwd->nextseq == 0) {
+		if (!(af & TA_ZWP)) {
+			fwd->nextseq = nextseq;
+			fwd->nextseqtime = now;
+		}
+	}
+	if (seq == fwd->maxseqtobeacked || fwd->maxseqtobeacked == 0) {
+		if (!(af & TA_ZWP))
+			fwd->maxseqtobeacked = fwd->nextseq;
+	}
+	fwd->window = win;
+	fwd->lastack = ack;
+	fwd->lastacktime = now;
+	fwd->lastsegflags = af;
+
+	tcp_ack_segments(rev, ack, now, out);
+
+	if (seglen != 0 && fwd->nuna && fwd->valid_bif) {
+		uint32_t in_flight = fwd->una_hi - fwd->una_lo;
+		for (uint8_t i = 0; i < rev->nsack; i++)
+			in_flight -= rev->sack_r[i] - rev->sack_l[i];
+		if (in_flight > 0 && in_flight < 2000000000u) {
+			out->bytes_in_flight = in_flight - ((fl & (TH_SYN | TH_FIN)) ? 1 : 0);
+			out->has_bif = 1;
+			if ((fl & TH_PSH) && !fwd->push_set_last) {
+				fwd->push_bytes += seglen;
+				fwd->push_set_last = 1;
+			} else if ((fl & TH_PSH) && fwd->push_set_last) {
+				fwd->push_bytes = seglen;
+			} else if (fwd->push_set_last) {
+				fwd->push_bytes = seglen;
+				fwd->push_set_last = 0;
+			} else {
+				fwd->push_bytes += seglen;
+			}
+			out->push_bytes = fwd->push_bytes;
+			out->has_push = 1;
+		}
+	}
+	return af;
 }
 
 void tcp_conv_analyze(struct tcp_conv *c, const struct pkt *p, uint8_t dir, struct flow_pkt *out)
@@ -97,152 +278,50 @@ void tcp_conv_analyze(struct tcp_conv *c, const struct pkt *p, uint8_t dir, stru
 	const struct pkt_tcp *t = &p->tcp;
 	struct tcp_half *fwd = &c->half[dir], *rev = &c->half[dir ^ 1];
 	int64_t now = p->fr->ts_sec * 1000000000ll + p->fr->ts_nsec;
-	uint64_t frame = p->fr->num;
-	uint32_t seq = t->seq, ack = t->ack, seglen = t->len, win = t->win;
 	uint16_t fl = t->flags;
-	uint32_t af = out->analysis;
 
-	/* base sequence numbers and window scaling from the handshake */
-	if (fl & TH_SYN) {
-		fwd->saw_syn = 1;
-		int ws = tcp_syn_wscale(p);
-		if (fl & TH_ACK) {
-			/* SYN/ACK: scaling is used only if both sides offered it */
-			if (ws >= 0 && rev->win_scale >= 0)
-				fwd->win_scale = (int8_t)ws;
-			else {
-				fwd->win_scale = -2;
-				rev->win_scale = -2;
-			}
-		} else {
-			fwd->win_scale = (int8_t)(ws >= 0 ? ws : -2);
-			c->syn_ts = now;
-			c->syn_set = 1;
-		}
-	}
 	if (!fwd->base_set) {
-		fwd->base_seq = (fl & TH_SYN) ? seq : seq;
+		fwd->base_seq = (fl & TH_SYN) ? t->seq : t->seq - 1;
 		fwd->base_set = 1;
 	}
-	if ((fl & TH_ACK) && !rev->base_set) {
-		/* the other side is unseen: take its base from this ACK so Ack shows 1 after a SYN */
-		rev->base_seq = rev->saw_syn ? rev->base_seq : ack - 1;
+	if (!rev->base_set && (fl & TH_ACK)) {
+		rev->base_seq = t->ack - 1;
 		rev->base_set = 1;
 	}
 
-	/* iRTT: from the first SYN to the ACK completing the handshake */
-	if (!c->irtt_set && c->syn_set && (fl & (TH_SYN | TH_ACK)) == TH_ACK && dir == 0 && rev->saw_syn) {
-		c->irtt = now - c->syn_ts;
-		c->irtt_set = 1;
-	}
+	uint32_t af = tcp_sequence_analysis(c, fwd, rev, p, now, out);
+	int8_t shown_scale = fwd->win_scale; /* this segment's own WS option applies to later ones */
 
-	/* sequence analysis, in Wireshark's order */
-	if (seglen == 1 && fwd->nextseq_set && seq == fwd->nextseq && rev->lastack_set && rev->window == 0) {
-		af |= TA_ZWP;
-		goto finished_fwd;
-	}
-	if (win == 0 && !(fl & (TH_RST | TH_FIN | TH_SYN)))
-		af |= TA_ZERO_WIN;
-	if (fwd->nextseq_set && GT_SEQ(seq, fwd->nextseq) && !(fl & TH_RST)) {
-		af |= TA_LOST;
-		fwd->valid_bif = 0;
-	}
-	if ((seglen == 0 || seglen == 1) && fwd->nextseq_set && seq == fwd->nextseq - 1 &&
-	    !(fl & (TH_SYN | TH_FIN | TH_RST))) {
-		af |= TA_KEEPALIVE;
-	}
-	if (seglen == 0 && win && fwd->lastack_set && win != fwd->window && seq == fwd->nextseq && ack == fwd->lastack &&
-	    !(fl & (TH_SYN | TH_FIN | TH_RST))) {
-		af |= TA_WIN_UPDATE;
-	}
-	if (seglen > 0 && rev->lastack_set && rev->win_scale != -1) {
-		uint64_t rw = (uint64_t)rev->window << (rev->win_scale > 0 ? rev->win_scale : 0);
-		if ((uint32_t)(seq + seglen) == (uint32_t)(rev->lastack + rw) && !(fl & (TH_SYN | TH_FIN | TH_RST)))
-			af |= TA_WIN_FULL;
-	}
-	if (seglen == 0 && fwd->lastack_set && win == fwd->window && seq == fwd->nextseq && ack == fwd->lastack &&
-	    (rev->lastsegflags & TA_KEEPALIVE) && !(fl & (TH_SYN | TH_FIN | TH_RST))) {
-		af |= TA_KEEPALIVE_ACK;
-		goto finished_fwd;
-	}
-	if (seglen == 0 && win == 0 && fwd->lastack_set && win == fwd->window && seq == fwd->nextseq &&
-	    ack == fwd->lastack && (rev->lastsegflags & TA_ZWP) && !(fl & (TH_SYN | TH_FIN | TH_RST))) {
-		af |= TA_ZWP_ACK;
-		goto finished_fwd;
-	}
-	if (seglen == 0 && win && fwd->lastack_set && win == fwd->window && seq == fwd->nextseq && ack == fwd->lastack &&
-	    !(fl & (TH_SYN | TH_FIN | TH_RST))) {
-		fwd->dupacknum++;
-		af |= TA_DUPACK;
-		out->dupack_num = fwd->dupacknum;
-		out->dupack_frame = fwd->lastnondupack;
-	}
-
-finished_fwd:
-	if (!(af & TA_DUPACK)) {
-		fwd->lastnondupack = frame;
-		fwd->dupacknum = 0;
-	}
-	if (rev->maxseq_set && GT_SEQ(ack, rev->maxseqtobeacked) && (fl & TH_ACK)) {
-		af |= TA_ACK_LOST;
-		rev->maxseqtobeacked = rev->nextseq;
-	}
-
-	if ((seglen > 0 || (fl & (TH_SYN | TH_FIN))) && fwd->nextseq_set && LT_SEQ(seq, fwd->nextseq) &&
-	    !(af & TA_KEEPALIVE)) {
-		int64_t ooo = c->irtt_set && c->irtt > 0 ? c->irtt : OOO_DEFAULT_NS;
-		if (rev->lastack_set && LE_SEQ(seq + seglen, rev->lastack) && seglen > 0) {
-			af |= TA_SPURIOUS;
-		} else if (rev->dupacknum >= 2 && rev->lastack == seq && now - rev->lastacktime < FAST_RETRANS_NS) {
-			af |= TA_FAST_RETRANS;
-		} else if (now - fwd->nextseqtime < ooo && fwd->nextseq != seq + seglen) {
-			af |= TA_OOO;
-		} else {
-			af |= TA_RETRANS;
+	/* options: window scale and SACK blocks (after the analysis, as Wireshark) */
+	uint32_t sl[TCP_SACK_MAX] = { 0 }, sr[TCP_SACK_MAX] = { 0 };
+	uint8_t nsack;
+	int ws = tcp_scan_options(p, sl, sr, &nsack);
+	fwd->nsack = nsack;
+	memcpy(fwd->sack_l, sl, sizeof sl);
+	memcpy(fwd->sack_r, sr, sizeof sr);
+	if (ws >= 0)
+		fwd->win_scale = (int8_t)ws;
+	if (fl & TH_SYN) {
+		if (fwd->win_scale == -1) {
+			fwd->win_scale = -2;
+			rev->win_scale = -2;
+		} else if ((fl & TH_ACK) && rev->win_scale == -2) {
+			fwd->win_scale = -2;
 		}
 	}
 
-	uint32_t nextseq = seq + seglen + ((fl & (TH_SYN | TH_FIN)) ? 1 : 0);
-	if (!fwd->nextseq_set || GT_SEQ(nextseq, fwd->nextseq)) {
-		if (!(af & TA_ZWP)) {
-			fwd->nextseq = nextseq;
-			fwd->nextseqframe = frame;
-			fwd->nextseqtime = now;
-			fwd->nextseq_set = 1;
+	/* iRTT and first-ACK state */
+	if ((fl & TH_ACK) && !(fl & TH_SYN)) {
+		if (c->mru_syn_set && c->irtt == 0)
+			c->irtt = now - c->mru_syn_ts;
+		fwd->is_first_ack = 0;
+	}
+	if (fl & TH_SYN) {
+		fwd->is_first_ack = 1;
+		if (!(fl & TH_ACK)) {
+			c->mru_syn_ts = now;
+			c->mru_syn_set = 1;
 		}
-	}
-	if (!fwd->maxseq_set || GT_SEQ(fwd->nextseq, fwd->maxseqtobeacked)) {
-		if (!(af & TA_ZWP) && (!fwd->maxseq_set || !(af & (TA_LOST)))) {
-			fwd->maxseqtobeacked = fwd->nextseq;
-			fwd->maxseq_set = 1;
-		}
-	}
-	fwd->window = win;
-	if (fl & TH_ACK) {
-		fwd->lastack = ack;
-		fwd->lastack_set = 1;
-	}
-	fwd->lastacktime = now;
-	fwd->lastsegflags = af;
-
-	/* RTT to ACK and the segments still unacknowledged */
-	tcp_set_rtt(c, rev, p, now, out);
-	if (seglen > 0 || (fl & (TH_SYN | TH_FIN)))
-		tcp_remember(fwd, seq, seq + seglen + ((fl & (TH_SYN | TH_FIN)) ? 1 : 0), frame, now);
-
-	/* bytes in flight: data sent and not yet acked by the other side */
-	if (fl & TH_ACK)
-		rev->valid_bif = 1;
-	if (seglen > 0) {
-		uint32_t acked = rev->lastack_set ? rev->lastack : fwd->base_seq + ((fwd->saw_syn) ? 1 : 0);
-		out->bytes_in_flight = (uint32_t)(fwd->nextseq - acked) - ((fl & TH_FIN) ? 1 : 0);
-		out->has_bif = 1;
-	}
-	fwd->push_bytes += seglen;
-	if (fl & TH_PSH) {
-		out->push_bytes = fwd->push_bytes;
-		out->has_push = 1;
-		fwd->push_bytes = 0;
 	}
 	if (fl & TH_RST)
 		fwd->saw_rst = 1;
@@ -250,21 +329,21 @@ finished_fwd:
 		fwd->saw_fin = 1;
 	c->closed = fwd->saw_rst || rev->saw_rst || (fwd->saw_fin && rev->saw_fin);
 
-	/* results */
 	out->tcp_valid = 1;
 	out->analysis = af;
-	out->rel_seq = seq - fwd->base_seq;
-	out->rel_ack = (fl & TH_ACK) ? ack - rev->base_seq : 0;
-	out->next_seq = nextseq - fwd->base_seq;
-	out->win_scale = fwd->win_scale;
-	if ((fl & TH_SYN) || fwd->win_scale < 0) {
-		out->win_calc = win;
+	out->rel_seq = t->seq - fwd->base_seq;
+	out->rel_ack = (fl & TH_ACK) ? t->ack - rev->base_seq : 0;
+	out->next_seq = t->seq + t->len + ((fl & (TH_SYN | TH_FIN)) ? 1 : 0) - fwd->base_seq;
+	out->win_scale = shown_scale;
+	out->sack_base = rev->base_seq;
+	if ((fl & TH_SYN) || shown_scale < 0) {
+		out->win_calc = t->win;
 		out->win_scaled = 0;
 	} else {
-		out->win_calc = (uint64_t)win << fwd->win_scale;
+		out->win_calc = (uint64_t)t->win << shown_scale;
 		out->win_scaled = 1;
 	}
-	if (c->irtt_set) {
+	if (c->irtt) {
 		out->irtt_ns = c->irtt;
 		out->has_irtt = 1;
 	}

@@ -54,14 +54,14 @@ void col_protocol(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o
 	obuf_puts(o, "Frame");
 }
 
-static const char *const tcp_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS" };
+static const char *const tcp_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE", "Reserved" };
 
 static void info_tcp_flags(uint16_t fl, struct obuf *o)
 {
 	obuf_putc(o, '[');
 	int n = 0;
-	for (int i = 0; i < 9; i++)
-		if (fl & (1u << i)) {
+	for (int i = 0; i < 10; i++)
+		if (i == 9 ? (fl & 0xe00) != 0 : (fl & (1u << i)) != 0) {
 			if (n++)
 				obuf_puts(o, ", ");
 			obuf_puts(o, tcp_flag_names[i]);
@@ -78,7 +78,7 @@ static void info_tcp_options(const struct pkt *p, const struct flow_pkt *fp, str
 {
 	const uint8_t *b = p->tcp.opts.p;
 	uint32_t n = p->tcp.opts.len, i = 0;
-	uint32_t sack_base = fp->tcp_valid ? p->tcp.ack - fp->rel_ack : 0;
+	uint32_t sack_base = fp->tcp_valid ? fp->sack_base : 0;
 	while (i < n) {
 		uint8_t kind = b[i];
 		if (kind == 0)
@@ -132,13 +132,13 @@ static void info_tcp_prefix(const struct flow_pkt *fp, struct obuf *o)
 	if (a & TA_ZWP) obuf_puts(o, "[TCP ZeroWindowProbe] ");
 	if (a & TA_DUPACK) obuf_printf(o, "[TCP Dup ACK %llu#%u] ", (unsigned long long)fp->dupack_frame, fp->dupack_num);
 	if (a & TA_KEEPALIVE_ACK) obuf_puts(o, "[TCP Keep-Alive ACK] ");
+	if (a & TA_KEEPALIVE) obuf_puts(o, "[TCP Keep-Alive] ");
 	if (a & TA_WIN_FULL) obuf_puts(o, "[TCP Window Full] ");
 	if (a & TA_WIN_UPDATE) obuf_puts(o, "[TCP Window Update] ");
-	if (a & TA_KEEPALIVE) obuf_puts(o, "[TCP Keep-Alive] ");
 	if (a & TA_ACK_LOST) obuf_puts(o, "[TCP ACKed unseen segment] ");
 	if (a & TA_LOST) obuf_puts(o, "[TCP Previous segment not captured] ");
-	if (a & TA_SPURIOUS) obuf_puts(o, "[TCP Spurious Retransmission] ");
 	if (a & TA_OOO) obuf_puts(o, "[TCP Out-Of-Order] ");
+	if (a & TA_SPURIOUS) obuf_puts(o, "[TCP Spurious Retransmission] ");
 	if (a & TA_FAST_RETRANS) obuf_puts(o, "[TCP Fast Retransmission] ");
 	if (a & TA_RETRANS) obuf_puts(o, "[TCP Retransmission] ");
 	if (a & TA_REUSED) obuf_puts(o, "[TCP Port numbers reused] ");

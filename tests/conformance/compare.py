@@ -102,11 +102,11 @@ def main():
                         per_proto_ok[proto] += ok
                         if not ok:
                             bad += 1
-                if args.diff and args.diff in rel:
-                    idx = FIELDS.index(args.column)
-                    if g[idx] != r[idx] and shown < 400:
-                        shown += 1
-                        print("%s #%s\n  tshark: %s\n  sleuth: %s" % (rel, num, r[idx], g[idx]))
+            if args.diff and args.diff in rel and (proto in L4_PROTOS or not args.column.startswith("_ws")):
+                idx = FIELDS.index(args.column)
+                if g[idx] != r[idx] and shown < 400:
+                    shown += 1
+                    print("%s #%s\n  tshark: %s\n  sleuth: %s" % (rel, num, r[idx], g[idx]))
         if bad:
             worst.append((bad, len(ref), rel))
 

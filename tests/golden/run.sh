@@ -1,0 +1,27 @@
+#!/bin/sh
+# run.sh: golden tests. Each TESTLIST line: NAME CAPTURE EXPECTED ARGS...
+# Runs `sleuth ARGS tests/captures-or-golden/CAPTURE`, diffs stdout+exit status with expected/EXPECTED.
+# Usage: run.sh SLEUTH [--update NAME|all]
+bin=${1:?usage: run.sh SLEUTH [--update NAME]}
+update=""
+[ "${2:-}" = "--update" ] && update=${3:-all}
+export TZ=UTC LC_ALL=C
+dir=$(dirname "$0")
+status=0
+grep -v '^#' "$dir/TESTLIST" | grep . | while read -r name cap expected args; do
+	capf="$dir/captures/$cap"
+	[ -f "$capf" ] || capf="$dir/../captures/$cap"
+	# shellcheck disable=SC2086
+	out=$("$bin" $args "$capf" 2>&1; echo "exit $?")
+	out=$(printf '%s\n' "$out" | sed "s|$capf|CAPTURE|g")
+	if [ -n "$update" ] && { [ "$update" = all ] || [ "$update" = "$name" ]; }; then
+		printf '%s\n' "$out" > "$dir/expected/$expected"
+		echo "UPDATED $name"
+	elif printf '%s\n' "$out" | diff -u "$dir/expected/$expected" - > /tmp/sleuth-golden.diff 2>&1; then
+		echo "PASS golden/$name"
+	else
+		echo "FAIL golden/$name"
+		head -30 /tmp/sleuth-golden.diff
+	fi
+done
+exit $status

@@ -1,0 +1,22 @@
+#!/bin/sh
+# hostile.sh: runs a (sanitizer) build over every hostile capture; any sanitizer report,
+# crash or exit status other than 0/1 fails. Prints one line per capture.
+bin=${1:?usage: hostile.sh SLEUTH}
+export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+status=0
+list=$(ls tests/golden/captures/* tests/captures/*.pcap* tests/fuzz/corpus/*/* 2>/dev/null)
+[ -d ../shared/captures/malformed ] && list="$list $(ls ../shared/captures/malformed/* ../shared/captures/pcapng-features/*)"
+for f in $list; do
+	for args in "packets" "packets -V" "packets -T fields -e _ws.col.Info -e tcp.analysis.ack_rtt"; do
+		# shellcheck disable=SC2086
+		timeout 60 "$bin" $args "$f" > /dev/null 2> /tmp/sleuth-hostile.err
+		rc=$?
+		if [ $rc -gt 1 ] || grep -q 'Sanitizer\|runtime error' /tmp/sleuth-hostile.err; then
+			echo "FAIL $f ($args): exit $rc"
+			head -20 /tmp/sleuth-hostile.err
+			status=1
+		fi
+	done
+	echo "ok $f"
+done
+exit $status

@@ -1,0 +1,45 @@
+#!/bin/sh
+# run-all.sh: every test of `make check`: unit, golden, hostile input under ASan+UBSan, conformance.
+# The last line is "N passed, N failed".
+BUILD=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+export TZ=UTC LC_ALL=C
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "PASS $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+
+# 1. unit tests (TAP-like: a line starting "not ok" or a non-zero exit fails)
+for t in "$BUILD"/tests/*; do
+	[ -x "$t" ] || continue
+	name=unit/$(basename "$t")
+	if out=$("$t" 2>&1) && ! printf '%s\n' "$out" | grep -q '^not ok'; then ok "$name"; else ko "$name"; printf '%s\n' "$out" | grep -v '^ok' | head -20; fi
+done
+
+# 2. golden tests
+if sh tests/golden/run.sh ./sleuth > "$BUILD/golden.log" 2>&1; then :; fi
+gp=$(grep -c '^PASS' "$BUILD/golden.log")
+gf=$(grep -c '^FAIL' "$BUILD/golden.log")
+pass=$((pass + gp))
+fail=$((fail + gf))
+grep '^FAIL' "$BUILD/golden.log" | head -20
+echo "golden: $gp passed, $gf failed"
+
+# 3. hostile input under AddressSanitizer + UndefinedBehaviorSanitizer
+if make -s asan >"$BUILD/asan-build.log" 2>&1; then
+	if sh tests/hostile.sh build-asan/sleuth-asan > "$BUILD/hostile.log" 2>&1; then ok "hostile input under ASan+UBSan ($(grep -c . "$BUILD/hostile.log") captures)"; else ko "hostile input under ASan+UBSan"; grep -v '^ok' "$BUILD/hostile.log" | head -30; fi
+else
+	ko "ASan build"; tail -20 "$BUILD/asan-build.log"
+fi
+
+# 4. conformance against tshark references in ../shared (skipped when absent)
+if [ -f ../shared/captures/MANIFEST.tsv ]; then
+	if python3 tests/conformance/compare.py --sleuth ./sleuth --shared ../shared > "$BUILD/conformance.log" 2>&1; then ok "conformance against tshark"; else ko "conformance against tshark"; fi
+	cat "$BUILD/conformance.log"
+else
+	echo "SKIP conformance: ../shared/captures not found (tshark references live there)"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
