@@ -117,6 +117,11 @@ static void info_tcp_options(const struct pkt *p, const struct flow_pkt *fp, str
 		case 34:
 			obuf_puts(o, len > 2 ? " TFO=C" : " TFO=R");
 			break;
+		case 253:
+		case 254: /* RFC 6994 experiments: 0xf989 is TCP Fast Open */
+			if (len >= 4 && v[0] == 0xf9 && v[1] == 0x89)
+				obuf_puts(o, len > 4 ? " TFO=C" : " TFO=R");
+			break;
 		default:
 			break;
 		}
@@ -412,6 +417,9 @@ void col_info(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 		if (!pkt_trunc_at(p, PL_UDP))
 			obuf_printf(o, "%u \xe2\x86\x92 %u Len=%u", p->udp.sport, p->udp.dport,
 				    p->udp.len >= 8 ? p->udp.len - 8u : 0);
+		if (p->udp.len > 8 && p->udp.payload.len < p->udp.len - 8u && p->problem == PP_NONE &&
+		    pkt_ip_last(p)->payload.len < pkt_ip_last(p)->payload_len)
+			obuf_puts(o, "[Packet size limited during capture]");
 	} else if (l & PL_ICMP) {
 		if (!pkt_trunc_at(p, PL_ICMP))
 			info_icmp(p, fp, o);
