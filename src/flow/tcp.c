@@ -211,13 +211,15 @@ end_fwd:
 			af |= TA_SPURIOUS;
 			goto done_rt;
 		}
-		if (not_adv && rev->dupacknum >= 2 && rev->lastack == seq && now - rev->lastacktime < FAST_RETRANS_NS) {
+		if (not_adv && (uint32_t)rev->dupacknum >= 2 && /* -1 (after an ACKed unseen segment) counts as large */ rev->lastack == seq &&
+		    (uint64_t)(now - rev->lastacktime) < (uint64_t)FAST_RETRANS_NS) {
 			af |= TA_FAST_RETRANS;
 			goto done_rt;
 		}
 		int64_t thres = c->irtt ? c->irtt : OOO_DEFAULT_NS;
 		uint32_t end = seq + seglen + ((fl & (TH_SYN | TH_FIN)) ? 1 : 0);
-		if (not_adv && now - fwd->nextseqtime < thres && fwd->nextseq != end) {
+		/* time going backwards counts as a long gap (the delta is unsigned there too) */
+		if (not_adv && (uint64_t)(now - fwd->nextseqtime) < (uint64_t)thres && fwd->nextseq != end) {
 			af |= TA_OOO;
 			goto done_rt;
 		}

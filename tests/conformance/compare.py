@@ -54,6 +54,7 @@ def main():
     ap.add_argument("--worst", type=int, default=8)
     ap.add_argument("--diff", help="print differing rows of captures whose path contains this")
     ap.add_argument("--column", default="_ws.col.Info", help="column shown with --diff")
+    ap.add_argument("--max-rows", type=int, default=400, help="rows shown per capture with --diff")
     args = ap.parse_args()
 
     capdir = os.path.join(args.shared, "captures")
@@ -104,7 +105,7 @@ def main():
                             bad += 1
             if args.diff and args.diff in rel and (proto in L4_PROTOS or not args.column.startswith("_ws")):
                 idx = FIELDS.index(args.column)
-                if g[idx] != r[idx] and shown < 400:
+                if g[idx] != r[idx] and shown < args.max_rows:
                     shown += 1
                     print("%s #%s\n  tshark: %s\n  sleuth: %s" % (rel, num, r[idx], g[idx]))
         if bad:
