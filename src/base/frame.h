@@ -33,4 +33,16 @@ struct frame {
 	uint64_t offset;   /* byte offset of the record in the (decompressed) file */
 };
 
+/* The frame time in nanoseconds since the epoch, saturated to +-2^62 so that
+ * differences of two frame times never overflow (hostile files carry any time). */
+static inline int64_t frame_ns(const struct frame *f)
+{
+	const int64_t lim = (int64_t)1 << 62;
+	if (f->ts_sec > lim / 1000000000 - 1)
+		return lim;
+	if (f->ts_sec < -(lim / 1000000000 - 1))
+		return -lim;
+	return f->ts_sec * 1000000000ll + (int64_t)(f->ts_nsec % 1000000000u);
+}
+
 #endif

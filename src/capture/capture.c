@@ -60,8 +60,14 @@ static int capture_gunzip(int in_fd, const char *path, int *out_fd, struct errbu
 					(unsigned long long)total, msg ? msg : "?");
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			int zerr = 0;
+			const char *msg = gzerror(gz, &zerr);
+			if (zerr != Z_OK && zerr != Z_STREAM_END)
+				rc = err_set_at(e, ERR_TRUNC, total, "gzip stream cut short after %llu decompressed bytes: %s",
+						(unsigned long long)total, msg ? msg : "?");
 			break;
+		}
 		if (total + (uint64_t)n > GZ_MAX_OUT) {
 			rc = err_set(e, ERR_LIMIT, "decompressed size exceeds %llu bytes", GZ_MAX_OUT);
 			break;

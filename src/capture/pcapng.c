@@ -35,7 +35,7 @@ static int pcapng_read_shb(struct capture *c, struct errbuf *e)
 {
 	uint64_t left = c->size - c->pos;
 	const uint8_t *b = c->map + c->pos;
-	if (left < 12)
+	if (left < 16) /* type, length, byte-order magic, major and minor version */
 		return err_set_at(e, ERR_TRUNC, c->pos, "section header block cut short");
 	uint32_t bom_le = (uint32_t)b[11] << 24 | (uint32_t)b[10] << 16 | (uint32_t)b[9] << 8 | b[8];
 	if (bom_le == 0x1a2b3c4d)
@@ -126,7 +126,9 @@ static void pcapng_fill_ts(const struct capture_iface *ifc, uint64_t ts, struct 
 		ns = rem * 1000;
 	else
 		ns = (uint64_t)((long double)rem * 1e9L / (long double)ifc->units);
-	f->ts_sec = (int64_t)sec + ifc->tsoffset;
+	int64_t ssec = sec > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)sec;
+	if (__builtin_add_overflow(ssec, ifc->tsoffset, &f->ts_sec))
+		f->ts_sec = ifc->tsoffset < 0 ? INT64_MIN : INT64_MAX; /* hostile if_tsoffset: saturate */
 	f->ts_nsec = (uint32_t)ns;
 	f->ts_digits = ifc->digits;
 }

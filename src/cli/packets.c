@@ -13,6 +13,7 @@
 #include "decode/decode.h"
 #include "filter/fields.h"
 #include "flow/flow.h"
+#include "flow/ipfrag.h"
 #include "report/columns.h"
 #include "report/tree.h"
 
@@ -192,7 +193,7 @@ static int packets_parse(struct packets_opts *o, int argc, char **argv)
 static void packets_time(struct packets_run *r, struct obuf *o)
 {
 	const struct frame *f = r->pkt.fr;
-	int64_t ns = f->ts_sec * 1000000000ll + f->ts_nsec;
+	int64_t ns = frame_ns(f);
 	int digits = f->ts_digits ? f->ts_digits : 6;
 	int64_t div = 1;
 	for (int i = digits; i < 9; i++)
@@ -265,32 +266,56 @@ static void packets_text_line(struct packets_run *r)
 	obuf_putc(o, '\n');
 }
 
-static void packets_fields_line(struct packets_run *r, struct fctx *fc)
+#define FIELD_MAX_OCC 8
+
+static void packets_field_value(struct packets_run *r, const struct fval *v)
 {
 	struct obuf *o = &r->out;
+	if (v->type == FT_PORTS && r->o->occurrence != 'a')
+		obuf_u64(o, r->o->occurrence == 'l' ? v->u2 : v->u);
+	else if (v->type == FT_STRING)
+		obuf_puts(o, v->s ? v->s : "");
+	else
+		field_format(v, o);
+}
+
+/* One field: its first, last or every occurrence (joined by the aggregator), as -E occurrence= says. */
+static void packets_field(struct packets_run *r, struct fctx *fc, const struct field_def *fd)
+{
+	struct obuf *o = &r->out;
+	struct fval v[FIELD_MAX_OCC];
+	int nocc = 0;
+	int max = fd->multi && r->o->occurrence != 'f' ? FIELD_MAX_OCC : 1;
+	for (; nocc < max; nocc++) {
+		memset(&v[nocc], 0, sizeof v[nocc]);
+		v[nocc].type = fd->type;
+		v[nocc].width = fd->width;
+		if (!fd->get(fc, &v[nocc], nocc))
+			break;
+	}
+	if (!nocc)
+		return;
+	int from = r->o->occurrence == 'l' ? nocc - 1 : 0;
+	int to = r->o->occurrence == 'a' ? nocc : from + 1;
+	if (r->o->quote)
+		obuf_putc(o, r->o->quote);
+	for (int k = from; k < to; k++) {
+		if (k > from)
+			obuf_putc(o, r->o->aggregator);
+		packets_field_value(r, &v[k]);
+	}
+	if (r->o->quote)
+		obuf_putc(o, r->o->quote);
+}
+
+static void packets_fields_line(struct packets_run *r, struct fctx *fc)
+{
 	for (int i = 0; i < r->o->nfields; i++) {
 		if (i)
-			obuf_putc(o, r->o->sep);
-		const struct field_def *fd = r->o->fields[i];
-		struct fval v;
-		memset(&v, 0, sizeof v);
-		v.type = fd->type;
-		v.width = fd->width;
-		if (!fd->get(fc, &v))
-			continue;
-		if (r->o->quote)
-			obuf_putc(o, r->o->quote);
-		if (fd->type == FT_PORTS && r->o->occurrence != 'a') {
-			obuf_u64(o, r->o->occurrence == 'l' ? v.u2 : v.u);
-		} else if (fd->type == FT_STRING) {
-			obuf_puts(o, v.s ? v.s : "");
-		} else {
-			field_format(&v, o);
-		}
-		if (r->o->quote)
-			obuf_putc(o, r->o->quote);
+			obuf_putc(&r->out, r->o->sep);
+		packets_field(r, fc, r->o->fields[i]);
 	}
-	obuf_putc(o, '\n');
+	obuf_putc(&r->out, '\n');
 }
 
 static void packets_header(struct packets_run *r)
@@ -344,6 +369,15 @@ int cli_packets(int argc, char **argv)
 		capture_close(cap);
 		return EXIT_BADINPUT;
 	}
+	struct ipfrag_config ic;
+	ipfrag_config_default(&ic);
+	struct ipfrag_table *frag;
+	if (ipfrag_table_new(&frag, &ic, &e) < 0) {
+		log_error("%s", e.msg);
+		flow_table_free(ft);
+		capture_close(cap);
+		return EXIT_BADINPUT;
+	}
 	struct packets_run *r = calloc(1, sizeof *r);
 	if (!r) {
 		log_error("out of memory");
@@ -364,8 +398,9 @@ int cli_packets(int argc, char **argv)
 	uint64_t n = 0;
 	while (!packets_stop && (rc = capture_next(cap, &f, &e)) == 1) {
 		decode_frame(&f, &r->pkt);
+		ipfrag_packet(frag, &r->pkt); /* the frame completing a datagram shows its upper layers */
 		flow_table_packet(ft, &r->pkt, &r->fp);
-		int64_t ns = f.ts_sec * 1000000000ll + f.ts_nsec;
+		int64_t ns = frame_ns(&f);
 		if (!r->have_first) {
 			r->first_ns = r->prev_ns = ns;
 			r->have_first = 1;
@@ -405,6 +440,7 @@ int cli_packets(int argc, char **argv)
 	obuf_free(&r->info);
 	free(r);
 	flow_table_free(ft);
+	ipfrag_table_free(frag);
 	capture_close(cap);
 	return status;
 }

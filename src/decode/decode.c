@@ -15,21 +15,76 @@ static void decode_problem(struct pkt *p, enum pkt_problem pr, uint32_t layer)
 void decode_trunc(struct pkt *p, uint32_t layer) { decode_problem(p, PP_TRUNC, layer); }
 void decode_malformed(struct pkt *p, enum pkt_problem pr, uint32_t layer) { decode_problem(p, pr, layer); }
 
+uint32_t decode_wire_left(const struct pkt *p, const struct rd *r)
+{
+	const struct frame *f = p->fr;
+	uintptr_t base = f ? (uintptr_t)f->data : 0, at = (uintptr_t)r->p;
+	if (!f || at < base || at > base + f->caplen)
+		return rd_left(r);
+	uint32_t off = (uint32_t)(at - base);
+	return f->len > off ? f->len - off : 0;
+}
+
+/* An Ethernet trailer that tshark 4.0's trailer heuristics (the F5 one) accept and then fail
+ * on: all zero except a non-zero byte 7 from the end, 15..24 or 33+ bytes long. Measured
+ * with tshark 4.0.17; the datagram's Info stays and gets "[Malformed Packet]". */
+static int decode_trailer_throws(const struct rd *r)
+{
+	uint32_t n = rd_left(r);
+	if (n < 15 || (n > 24 && n < 33))
+		return 0;
+	const uint8_t *t = r->p;
+	for (uint32_t i = 0; i < n - 7; i++)
+		if (t[i])
+			return 0;
+	return t[n - 7] != 0;
+}
+
+/* ARP: the whole datagram (8 + 2*hlen + 2*plen bytes) must fit the reported length, else
+ * tshark shows only "[Malformed Packet]"; a capture cut inside it is a truncation. */
 static void decode_arp(struct pkt *p, struct rd *r)
 {
 	p->layers |= PL_ARP;
 	struct pkt_arp *a = &p->arp;
+	memset(a, 0, sizeof *a);
+	uint32_t wire = decode_wire_left(p, r);
 	a->htype = rd_be16(r);
 	a->ptype = rd_be16(r);
 	a->hlen = rd_u8(r);
 	a->plen = rd_u8(r);
 	a->op = rd_be16(r);
-	a->sha = rd_bytes(r, a->hlen);
-	a->spa = rd_bytes(r, a->plen);
-	a->tha = rd_bytes(r, a->hlen);
-	a->tpa = rd_bytes(r, a->plen);
-	if (!rd_ok(r))
-		decode_trunc(p, PL_ARP);
+	if (!rd_ok(r)) {
+		decode_problem(p, wire < 8 ? PP_MALFORMED : PP_TRUNC, PL_ARP);
+		return;
+	}
+	uint32_t tot = 8u + 2u * a->hlen + 2u * a->plen;
+	if (a->htype == 19) {
+		/* ATM ARP (RFC 2225): four more length bytes, type-and-length fields in the low 6 bits */
+		struct rd h = *r;
+		uint8_t spln = rd_u8(&h), thtl = rd_u8(&h), tstl = rd_u8(&h), tpln = rd_u8(&h);
+		tot = 12u + (a->hlen & 0x3fu) + (a->plen & 0x3fu) + spln + (thtl & 0x3fu) + (tstl & 0x3fu) + tpln;
+		if (!rd_ok(&h))
+			decode_problem(p, wire < 12 ? PP_MALFORMED : PP_TRUNC, PL_ARP);
+		else if (tot > wire)
+			decode_problem(p, PP_MALFORMED, PL_ARP);
+		return; /* its addresses are not decoded */
+	}
+	if (tot > wire) {
+		decode_problem(p, PP_MALFORMED, PL_ARP);
+		return;
+	}
+	struct rd body = *r;
+	a->sha = rd_bytes(&body, a->hlen);
+	a->spa = rd_bytes(&body, a->plen);
+	a->tha = rd_bytes(&body, a->hlen);
+	a->tpa = rd_bytes(&body, a->plen);
+	if (!rd_ok(&body)) {
+		decode_trunc(p, PL_ARP); /* the addresses read before the cut stay set */
+		return;
+	}
+	rd_skip(r, tot - 8u);
+	if ((p->layers & PL_ETH) && !p->nvlan && decode_trailer_throws(r))
+		decode_malformed(p, PP_MALFORMED, PL_ETH);
 }
 
 static void decode_llc(struct pkt *p, struct rd *r)
@@ -38,11 +93,18 @@ static void decode_llc(struct pkt *p, struct rd *r)
 	p->eth.llc_dsap = rd_u8(r);
 	p->eth.llc_ssap = rd_u8(r);
 	p->eth.llc_ctrl = rd_u8(r);
-	if (p->eth.llc_dsap == 0xaa && p->eth.llc_ssap == 0xaa && rd_ok(r)) {
+	if (!rd_ok(r)) {
+		decode_trunc(p, PL_LLC);
+		return;
+	}
+	if (p->eth.llc_dsap == 0xaa && p->eth.llc_ssap == 0xaa) {
 		rd_skip(r, 3); /* OUI */
 		uint16_t type = rd_be16(r);
-		if (rd_ok(r))
-			decode_ethertype(p, r, type, 0);
+		if (!rd_ok(r)) {
+			decode_trunc(p, PL_LLC);
+			return;
+		}
+		decode_ethertype(p, r, type, 0);
 	}
 }
 
@@ -195,6 +257,9 @@ void decode_frame(const struct frame *f, struct pkt *p)
 	p->nip = 0;
 	p->inner_l4 = 0;
 	p->l4_frag = 0;
+	p->bad_ver = 0;
+	p->bogus_hl = p->bogus_len = 0;
+	p->ip6_short = 0;
 	struct rd r = rd_make(f->data, f->caplen);
 	switch (f->linktype) {
 	case LT_ETHERNET:

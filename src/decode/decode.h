@@ -70,6 +70,9 @@ struct pkt_ip {
 	uint32_t frag_id;    /* IPv6 fragment identification */
 	uint16_t frag_off;   /* fragment offset in bytes */
 	uint8_t is_frag;     /* a fragment (not offset 0 with MF clear) */
+	uint8_t frag_ok;     /* a fragment that can go to reassembly (all its bytes captured) */
+	uint8_t next_ext;    /* IPv6: extension headers entered (hop-by-hop, routing, destination) */
+	uint8_t ext[6];      /* their next-header numbers, in order */
 	uint8_t more_frags;
 	uint8_t alen;        /* 4 or 16 */
 	uint8_t src[16], dst[16];
@@ -127,6 +130,9 @@ struct pkt {
 	uint16_t inner_sport, inner_dport;
 	uint32_t inner_seq;
 	uint8_t l4_frag;       /* transport not decoded because the IP packet is a fragment */
+	uint8_t bad_ver;       /* PP_BAD_IP_VER: the version nibble found */
+	uint16_t bogus_hl, bogus_len; /* PP_BAD_IP_HL / PP_BAD_IP_LEN: header length and total length */
+	uint8_t ip6_short;     /* IPv6 header with fewer than 40 bytes on the wire: that count (0: none) */
 };
 
 /* Decodes `f` into `p`. Never fails: what cannot be decoded is recorded in
@@ -134,6 +140,9 @@ struct pkt {
 void decode_frame(const struct frame *f, struct pkt *p);
 /* Decodes an IPv4/IPv6 packet given as bytes (used for reassembled fragments). */
 void decode_ip_bytes(struct pkt *p, const uint8_t *data, uint32_t len);
+/* Decodes the upper layer of the last IP layer of `p` (a fragment) from the reassembled
+ * payload; p's slices then point into `payload`, which must live as long as p is used. */
+void decode_ip_reassembled(struct pkt *p, struct slice payload);
 
 static inline const struct pkt_ip *pkt_ip_last(const struct pkt *p)
 {

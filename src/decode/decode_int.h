@@ -8,6 +8,8 @@
 #include "decode/decode.h"
 
 void decode_trunc(struct pkt *p, uint32_t layer);
+/* Bytes the frame had on the wire from the cursor position on (the reported length). */
+uint32_t decode_wire_left(const struct pkt *p, const struct rd *r);
 void decode_malformed(struct pkt *p, enum pkt_problem pr, uint32_t layer);
 void decode_ethertype(struct pkt *p, struct rd *r, uint16_t type, int depth);
 /* Decodes the IP packet at r (version from its first nibble). */

@@ -2,7 +2,16 @@
  * and fragments, IP-in-IP and GRE tunnels. */
 #include "decode/decode_int.h"
 
+#include <stdint.h>
 #include <string.h>
+
+static void decode_problem_at(struct pkt *p, enum pkt_problem pr)
+{
+	if (pr == PP_TRUNC)
+		decode_trunc(p, PL_IP6);
+	else
+		decode_malformed(p, pr, PL_IP6);
+}
 
 static void ip_set_payload(struct pkt_ip *ip, struct rd *r, uint32_t claimed)
 {
@@ -23,8 +32,23 @@ static void decode_ip4(struct pkt *p, struct rd *r, int depth)
 	ip->alen = 4;
 	uint8_t vhl = rd_u8(r);
 	ip->hl = (uint8_t)((vhl & 0x0f) * 4);
+	if (rd_ok(r) && ip->hl < 20) {
+		/* tshark stops before the addresses: the layer shows no addresses */
+		p->bogus_hl = ip->hl;
+		p->nip--;
+		decode_malformed(p, PP_BAD_IP_HL, PL_IP4);
+		return;
+	}
 	ip->tos = rd_u8(r);
 	ip->totlen = rd_be16(r);
+	/* tshark checks the total length right after reading it */
+	if (rd_ok(r) && ip->totlen < ip->hl && ip->totlen != 0) {
+		p->bogus_hl = ip->hl;
+		p->bogus_len = (uint16_t)ip->totlen;
+		p->nip--;
+		decode_malformed(p, PP_BAD_IP_LEN, PL_IP4);
+		return;
+	}
 	ip->id = rd_be16(r);
 	ip->frag = rd_be16(r);
 	ip->ttl = rd_u8(r);
@@ -34,7 +58,11 @@ static void decode_ip4(struct pkt *p, struct rd *r, int depth)
 	rd_copy(r, ip->src, 4);
 	rd_copy(r, ip->dst, 4);
 	if (!rd_ok(r)) {
-		decode_trunc(p, PL_IP4);
+		uint32_t wire = decode_wire_left(p, &(struct rd){ .p = start, .len = avail });
+		if (wire < 20)
+			decode_malformed(p, PP_MALFORMED, PL_IP4);
+		else
+			decode_trunc(p, PL_IP4);
 		return;
 	}
 	if (ip->hl < 20) {
@@ -58,16 +86,24 @@ static void decode_ip4(struct pkt *p, struct rd *r, int depth)
 		}
 	}
 	/* the IP length cannot exceed what was on the wire (tshark trims it the same way) */
-	uint32_t wire_left = p->fr->len > (uint32_t)(start - p->fr->data) ? p->fr->len - (uint32_t)(start - p->fr->data) : 0;
-	if (p->nip == 1 && ip->totlen > wire_left && wire_left >= ip->hl)
+	uintptr_t base = (uintptr_t)p->fr->data, at = (uintptr_t)start;
+	int in_frame = at >= base && at <= base + p->fr->caplen;
+	uint32_t off = in_frame ? (uint32_t)(start - p->fr->data) : 0;
+	uint32_t wire_left = in_frame && p->fr->len > off ? p->fr->len - off : 0;
+	if (in_frame && p->nip == 1 && ip->totlen > wire_left && wire_left >= ip->hl)
 		ip->totlen = wire_left;
 	ip->frag_off = (uint16_t)((ip->frag & 0x1fff) * 8);
 	ip->more_frags = (ip->frag & 0x2000) != 0;
 	ip->is_frag = ip->frag_off != 0 || ip->more_frags;
 	ip_set_payload(ip, r, ip->totlen - ip->hl);
 	if (ip->is_frag) {
-		p->l4_frag = 1;
-		return;
+		/* tshark reassembles a fragment only when it carries data and all of it was
+		 * captured; a first fragment it cannot take is dissected as it is */
+		ip->frag_ok = ip->totlen > ip->hl && ip->payload.len == ip->payload_len;
+		if (ip->frag_ok || ip->frag_off) {
+			p->l4_frag = 1;
+			return;
+		}
 	}
 	decode_l4(p, ip, depth);
 }
@@ -77,9 +113,39 @@ static int ip6_is_ext(uint8_t nh)
 	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 || nh == 135 || nh == 139 || nh == 140;
 }
 
+/* Options of a hop-by-hop or destination options header (n bytes at b). tshark reads an option
+ * whose length runs past the header from the packet beyond it; when that passes the capture
+ * it stops there ("[Packet size limited during capture]", or "[Malformed Packet]" past the
+ * wire length `wire`; `base` is the offset of the options from the IPv6 header). Returns 1
+ * when that happened. */
+static int ip6_opts_overrun(struct pkt *p, const struct rd *b, uint32_t n, uint32_t base, uint32_t wire)
+{
+	uint32_t have = rd_left(b), i = 0;
+	for (int guard = 0; i < n && guard < 256; guard++) {
+		int type = rd_peek(b, i);
+		if (type < 0)
+			return 0; /* the header itself is cut: the caller reports it */
+		if (type == 0) {
+			i++;
+			continue;
+		}
+		int len = rd_peek(b, i + 1);
+		if (len < 0)
+			return 0;
+		uint32_t end = i + 2 + (uint32_t)len;
+		if (end > have) {
+			decode_problem_at(p, base + end > wire ? PP_MALFORMED : PP_TRUNC);
+			return 1;
+		}
+		i = end;
+	}
+	return 0;
+}
+
 static void decode_ip6(struct pkt *p, struct rd *r, int depth)
 {
 	const uint8_t *start = r->p;
+	uint32_t wire = decode_wire_left(p, r);
 	p->layers |= PL_IP6;
 	struct pkt_ip *ip = &p->ip[p->nip++];
 	memset(ip, 0, sizeof *ip);
@@ -93,6 +159,12 @@ static void decode_ip6(struct pkt *p, struct rd *r, int depth)
 	ip->ttl = rd_u8(r);
 	rd_copy(r, ip->src, 16);
 	rd_copy(r, ip->dst, 16);
+	if (wire < 40 && p->nip == 1) {
+		/* "Invalid IPv6 header (N bytes, need exactly 40)", then the read fails */
+		p->ip6_short = (uint8_t)(wire ? wire : 1);
+		decode_malformed(p, PP_MALFORMED, PL_IP6);
+		return;
+	}
 	if (!rd_ok(r)) {
 		decode_trunc(p, PL_IP6);
 		return;
@@ -105,9 +177,11 @@ static void decode_ip6(struct pkt *p, struct rd *r, int depth)
 	uint8_t nh = ip->proto;
 	uint32_t hl = 40, plen = ip->totlen;
 	for (int i = 0; i < 16 && ip6_is_ext(nh); i++) {
+		if ((nh == 0 || nh == 43 || nh == 60) && ip->next_ext < sizeof ip->ext)
+			ip->ext[ip->next_ext++] = nh; /* tshark names it before reading it */
 		uint8_t next = rd_u8(&body);
 		uint8_t len8 = rd_u8(&body);
-		uint32_t elen;
+		uint32_t elen = 0;
 		if (nh == 44) {
 			uint16_t offw = rd_be16(&body);
 			ip->frag_id = rd_be32(&body);
@@ -118,10 +192,13 @@ static void decode_ip6(struct pkt *p, struct rd *r, int depth)
 			(void)len8;
 		} else {
 			elen = nh == 51 ? ((uint32_t)len8 + 2) * 4 : ((uint32_t)len8 + 1) * 8;
+			if ((nh == 0 || nh == 60) && ip6_opts_overrun(p, &body, elen - 2, hl + 2, wire))
+				return;
 			rd_skip(&body, elen - 2);
 		}
 		if (!rd_ok(&body)) {
-			decode_trunc(p, PL_IP6);
+			/* past the wire length it is malformed, else the capture was cut */
+			decode_problem_at(p, wire < hl + (elen > 2 ? elen : 2) ? PP_MALFORMED : PP_TRUNC);
 			return;
 		}
 		hl += elen;
@@ -134,6 +211,7 @@ static void decode_ip6(struct pkt *p, struct rd *r, int depth)
 	ip->l4 = nh;
 	ip_set_payload(ip, &body, plen);
 	if (ip->is_frag && (ip->frag_off || ip->more_frags)) {
+		ip->frag_ok = plen > 0 && ip->payload.len == plen;
 		p->l4_frag = 1;
 		return;
 	}
@@ -154,8 +232,22 @@ void decode_ip(struct pkt *p, struct rd *r, int depth)
 		decode_ip4(p, r, depth);
 	else if ((v >> 4) == 6)
 		decode_ip6(p, r, depth);
-	else
+	else {
+		p->layers |= PL_IP4;
+		p->bad_ver = (uint8_t)(v >> 4);
 		decode_malformed(p, PP_BAD_IP_VER, PL_IP4);
+	}
+}
+
+void decode_ip_reassembled(struct pkt *p, struct slice payload)
+{
+	if (!p->nip)
+		return;
+	struct pkt_ip *ip = &p->ip[p->nip - 1];
+	ip->payload = payload;
+	ip->payload_len = payload.len;
+	p->l4_frag = 0;
+	decode_l4(p, ip, 0);
 }
 
 /* GRE: version 0 with optional checksum, key and sequence fields. */

@@ -154,28 +154,65 @@ static void decode_icmp_inner(struct pkt *p, struct rd *r)
 static int icmp4_is_error(uint8_t type) { return type == 3 || type == 4 || type == 5 || type == 11 || type == 12; }
 static int icmp6_is_error(uint8_t type) { return type >= 1 && type <= 4; }
 
-static void decode_icmp(struct pkt *p, struct rd *r, int v6)
+/* A read that failed at byte `need` of a message the IP header says is `wire` bytes long:
+ * beyond the capture it is a truncation, beyond the datagram a malformed packet. */
+static void decode_short(struct pkt *p, uint32_t need, uint32_t wire, uint32_t layer)
 {
-	p->layers |= v6 ? PL_ICMP6 : PL_ICMP;
+	if (need > wire)
+		decode_malformed(p, PP_MALFORMED, layer);
+	else
+		decode_trunc(p, layer);
+}
+
+/* ICMP errors longer than 136 bytes whose quoted datagram is at most 128 bytes carry RFC 4884
+ * extensions after the quoted part (its length in 32-bit words at byte 5, else 128 bytes);
+ * tshark makes a subset there, which fails when that offset is past the message. */
+static void decode_icmp_ext_check(struct pkt *p, const struct pkt_icmp *ic, uint32_t wire)
+{
+	struct rd b = rd_make(ic->body.p, ic->body.len);
+	rd_skip(&b, 1);
+	uint8_t words = rd_u8(&b);
+	rd_skip(&b, 4);
+	uint16_t inner_len = rd_be16(&b);
+	if (!rd_ok(&b) || wire <= 136 || inner_len > 128)
+		return;
+	uint32_t ext = (words ? words * 4u : 128u) + 8u;
+	if (ext > wire)
+		decode_malformed(p, PP_MALFORMED, PL_ICMP);
+}
+
+static void decode_icmp(struct pkt *p, struct rd *r, int v6, uint32_t wire)
+{
+	uint32_t layer = v6 ? PL_ICMP6 : PL_ICMP;
+	p->layers |= layer;
 	struct pkt_icmp *ic = &p->icmp;
 	memset(ic, 0, sizeof *ic);
+	uint32_t have = rd_left(r);
 	ic->type = rd_u8(r);
 	ic->code = rd_u8(r);
 	ic->csum = rd_be16(r);
 	if (!rd_ok(r)) {
-		decode_trunc(p, v6 ? PL_ICMP6 : PL_ICMP);
+		decode_short(p, have < 2 ? 2 : 4, wire, layer);
 		return;
 	}
 	ic->body.p = r->p;
 	ic->body.len = rd_left(r);
 	struct rd b = rd_make(ic->body.p, ic->body.len);
-	if ((!v6 && (ic->type == 0 || ic->type == 8 || ic->type == 13 || ic->type == 14)) ||
-	    (v6 && (ic->type == 128 || ic->type == 129))) {
+	int echo4 = ic->type == 0 || ic->type == 8 || (ic->type >= 13 && ic->type <= 18);
+	if (!v6 && ic->body.len < 2) {
+		decode_short(p, 6, wire, layer); /* tshark reads byte 5 first */
+		return;
+	}
+	if ((!v6 && echo4) || (v6 && (ic->type == 128 || ic->type == 129))) {
 		ic->id = rd_be16(&b);
 		ic->seq = rd_be16(&b);
+		if (!rd_ok(&b))
+			decode_short(p, 8, wire, layer);
 	} else if ((!v6 && icmp4_is_error(ic->type)) || (v6 && icmp6_is_error(ic->type))) {
 		rd_skip(&b, 4);
 		decode_icmp_inner(p, &b);
+		if (!v6)
+			decode_icmp_ext_check(p, ic, wire);
 	}
 }
 
@@ -191,10 +228,10 @@ void decode_l4(struct pkt *p, struct pkt_ip *ip, int depth)
 		break;
 	case 1:
 		if (ip->ver == 4)
-			decode_icmp(p, &r, 0);
+			decode_icmp(p, &r, 0, ip->payload_len);
 		break;
 	case 58:
-		decode_icmp(p, &r, 1);
+		decode_icmp(p, &r, 1, ip->payload_len);
 		break;
 	case 4:
 	case 41:

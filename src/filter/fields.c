@@ -4,9 +4,9 @@
 #include <string.h>
 #include <time.h>
 
-static int64_t fx_time(const struct fctx *c) { return c->p->fr->ts_sec * 1000000000ll + c->p->fr->ts_nsec; }
+static int64_t fx_time(const struct fctx *c) { return frame_ns(c->p->fr); }
 
-#define GET(fn) static int fn(struct fctx *c, struct fval *v)
+#define GET(fn) static int fn(struct fctx *c, struct fval *v, int n)
 #define U(x) (v->u = (uint64_t)(x), 1)
 
 GET(f_frame_number) { return U(c->p->fr->num); }
@@ -32,24 +32,20 @@ GET(f_arp_dst_hw) { const struct pkt_arp *a = &c->p->arp; if (!(c->p->layers & P
 GET(f_arp_src_ip) { const struct pkt_arp *a = &c->p->arp; if (!(c->p->layers & PL_ARP) || !a->spa || a->plen != 4) return 0; v->b = a->spa; return 1; }
 GET(f_arp_dst_ip) { const struct pkt_arp *a = &c->p->arp; if (!(c->p->layers & PL_ARP) || !a->tpa || a->plen != 4) return 0; v->b = a->tpa; return 1; }
 
-static const struct pkt_ip *ip4_first(const struct fctx *c)
+/* The n-th IP header of a version: the packet's own layers outermost first,
+ * then the one quoted inside an ICMP error. */
+static const struct pkt_ip *ip_nth(const struct fctx *c, uint8_t ver, int n)
 {
 	for (int i = 0; i < c->p->nip; i++)
-		if (c->p->ip[i].ver == 4)
+		if (c->p->ip[i].ver == ver && n-- == 0)
 			return &c->p->ip[i];
+	if ((c->p->layers & PL_INNER_IP) && c->p->inner_ip.ver == ver && n == 0)
+		return &c->p->inner_ip;
 	return NULL;
 }
 
-static const struct pkt_ip *ip6_first(const struct fctx *c)
-{
-	for (int i = 0; i < c->p->nip; i++)
-		if (c->p->ip[i].ver == 6)
-			return &c->p->ip[i];
-	return NULL;
-}
-
-#define IP4(expr) { const struct pkt_ip *ip = ip4_first(c); if (!ip) return 0; expr; return 1; }
-#define IP6(expr) { const struct pkt_ip *ip = ip6_first(c); if (!ip) return 0; expr; return 1; }
+#define IP4(expr) { const struct pkt_ip *ip = ip_nth(c, 4, n); if (!ip) return 0; expr; return 1; }
+#define IP6(expr) { const struct pkt_ip *ip = ip_nth(c, 6, n); if (!ip) return 0; expr; return 1; }
 
 GET(f_ip_src) IP4(v->b = ip->src)
 GET(f_ip_dst) IP4(v->b = ip->dst)
@@ -111,8 +107,8 @@ GET(f_udp_checksum) { if (!(c->p->layers & PL_UDP)) return 0; return U(c->p->udp
 #define TCPV(expr) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid) return 0; expr; return 1; }
 GET(f_tcp_seq) TCPV(v->u = c->fp->rel_seq)
 GET(f_tcp_seq_raw) TCPV(v->u = c->p->tcp.seq)
-GET(f_tcp_ack) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid || !(c->p->tcp.flags & TH_ACK)) return 0; return U(c->fp->rel_ack); }
-GET(f_tcp_ack_raw) { if (!(c->p->layers & PL_TCP) || !(c->p->tcp.flags & TH_ACK)) return 0; return U(c->p->tcp.ack); }
+GET(f_tcp_ack) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid) return 0; return U((c->p->tcp.flags & TH_ACK) ? c->fp->rel_ack : 0); }
+GET(f_tcp_ack_raw) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid) return 0; return U(c->p->tcp.ack); }
 GET(f_tcp_nxtseq) TCPV(v->u = c->fp->next_seq)
 GET(f_tcp_len) TCPV(v->u = c->p->tcp.len)
 GET(f_tcp_hdr_len) TCPV(v->u = c->p->tcp.hl)
@@ -151,7 +147,7 @@ GET(f_ta_win_update) { (void)v; return an(c, TA_WIN_UPDATE); }
 GET(f_ta_keepalive) { (void)v; return an(c, TA_KEEPALIVE); }
 GET(f_ta_keepalive_ack) { (void)v; return an(c, TA_KEEPALIVE_ACK); }
 GET(f_ta_reused) { (void)v; return an(c, TA_REUSED); }
-GET(f_ta_acks_frame) { if (!c->fp->has_ack_rtt || !(c->p->layers & PL_TCP)) return 0; return U(c->fp->acks_frame); }
+GET(f_ta_acks_frame) { if (!c->fp->has_acks_frame || !(c->p->layers & PL_TCP)) return 0; return U(c->fp->acks_frame); }
 GET(f_ta_ack_rtt) { if (!c->fp->has_ack_rtt || !(c->p->layers & PL_TCP)) return 0; v->i = c->fp->ack_rtt_ns; return 1; }
 GET(f_ta_irtt) { if (!c->fp->has_irtt || !(c->p->layers & PL_TCP)) return 0; v->i = c->fp->irtt_ns; return 1; }
 GET(f_ta_bif) { if (!c->fp->has_bif || !(c->p->layers & PL_TCP)) return 0; return U(c->fp->bytes_in_flight); }
@@ -164,7 +160,8 @@ GET(f_icmp_seq) { if (!(c->p->layers & PL_ICMP) || (c->p->icmp.type != 0 && c->p
 GET(f_icmpv6_type) { if (!(c->p->layers & PL_ICMP6)) return 0; return U(c->p->icmp.type); }
 GET(f_icmpv6_code) { if (!(c->p->layers & PL_ICMP6)) return 0; return U(c->p->icmp.code); }
 
-#define F(n, t, w, fn, d) { n, t, w, d, fn }
+#define F(n, t, w, fn, d) { n, t, w, d, fn, 0 }
+#define FM(n, t, w, fn, d) { n, t, w, d, fn, 1 }
 static const struct field_def fields[] = {
 	F("frame.number", FT_UINT, 0, f_frame_number, "Frame number"),
 	F("frame.len", FT_UINT, 0, f_frame_len, "Frame length on the wire"),
@@ -186,25 +183,25 @@ static const struct field_def fields[] = {
 	F("arp.dst.hw_mac", FT_ETHER, 0, f_arp_dst_hw, "Target MAC address"),
 	F("arp.src.proto_ipv4", FT_IPV4, 0, f_arp_src_ip, "Sender IP address"),
 	F("arp.dst.proto_ipv4", FT_IPV4, 0, f_arp_dst_ip, "Target IP address"),
-	F("ip.src", FT_IPV4, 0, f_ip_src, "IPv4 source"),
-	F("ip.dst", FT_IPV4, 0, f_ip_dst, "IPv4 destination"),
-	F("ip.ttl", FT_UINT, 0, f_ip_ttl, "Time to live"),
-	F("ip.proto", FT_UINT, 0, f_ip_proto, "Protocol"),
-	F("ip.id", FT_HEX, 4, f_ip_id, "Identification"),
-	F("ip.len", FT_UINT, 0, f_ip_len, "Total length"),
-	F("ip.hdr_len", FT_UINT, 0, f_ip_hdr_len, "Header length"),
-	F("ip.dsfield", FT_HEX, 2, f_ip_dsfield, "Differentiated services field"),
-	F("ip.flags", FT_HEX, 2, f_ip_flags, "Flags"),
-	F("ip.flags.df", FT_BOOL, 0, f_ip_flags_df, "Don't fragment"),
-	F("ip.flags.mf", FT_BOOL, 0, f_ip_flags_mf, "More fragments"),
-	F("ip.frag_offset", FT_UINT, 0, f_ip_frag_offset, "Fragment offset"),
-	F("ip.checksum", FT_HEX, 4, f_ip_checksum, "Header checksum"),
-	F("ipv6.src", FT_IPV6, 0, f_ipv6_src, "IPv6 source"),
-	F("ipv6.dst", FT_IPV6, 0, f_ipv6_dst, "IPv6 destination"),
-	F("ipv6.nxt", FT_UINT, 0, f_ipv6_nxt, "Next header"),
-	F("ipv6.hlim", FT_UINT, 0, f_ipv6_hlim, "Hop limit"),
-	F("ipv6.plen", FT_UINT, 0, f_ipv6_plen, "Payload length"),
-	F("ipv6.flow", FT_HEX, 5, f_ipv6_flow, "Flow label"),
+	FM("ip.src", FT_IPV4, 0, f_ip_src, "IPv4 source"),
+	FM("ip.dst", FT_IPV4, 0, f_ip_dst, "IPv4 destination"),
+	FM("ip.ttl", FT_UINT, 0, f_ip_ttl, "Time to live"),
+	FM("ip.proto", FT_UINT, 0, f_ip_proto, "Protocol"),
+	FM("ip.id", FT_HEX, 4, f_ip_id, "Identification"),
+	FM("ip.len", FT_UINT, 0, f_ip_len, "Total length"),
+	FM("ip.hdr_len", FT_UINT, 0, f_ip_hdr_len, "Header length"),
+	FM("ip.dsfield", FT_HEX, 2, f_ip_dsfield, "Differentiated services field"),
+	FM("ip.flags", FT_HEX, 2, f_ip_flags, "Flags"),
+	FM("ip.flags.df", FT_BOOL, 0, f_ip_flags_df, "Don't fragment"),
+	FM("ip.flags.mf", FT_BOOL, 0, f_ip_flags_mf, "More fragments"),
+	FM("ip.frag_offset", FT_UINT, 0, f_ip_frag_offset, "Fragment offset"),
+	FM("ip.checksum", FT_HEX, 4, f_ip_checksum, "Header checksum"),
+	FM("ipv6.src", FT_IPV6, 0, f_ipv6_src, "IPv6 source"),
+	FM("ipv6.dst", FT_IPV6, 0, f_ipv6_dst, "IPv6 destination"),
+	FM("ipv6.nxt", FT_UINT, 0, f_ipv6_nxt, "Next header"),
+	FM("ipv6.hlim", FT_UINT, 0, f_ipv6_hlim, "Hop limit"),
+	FM("ipv6.plen", FT_UINT, 0, f_ipv6_plen, "Payload length"),
+	FM("ipv6.flow", FT_HEX, 5, f_ipv6_flow, "Flow label"),
 	F("tcp.srcport", FT_UINT, 0, f_tcp_srcport, "Source port"),
 	F("tcp.dstport", FT_UINT, 0, f_tcp_dstport, "Destination port"),
 	F("tcp.port", FT_PORTS, 0, f_tcp_port, "Source or destination port"),

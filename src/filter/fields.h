@@ -55,7 +55,10 @@ struct field_def {
 	uint8_t type;
 	uint8_t width;
 	const char *descr;
-	int (*get)(struct fctx *c, struct fval *v); /* 1 present, 0 absent */
+	/* Fills the n-th occurrence (0 the first); returns 1 present, 0 absent.
+	 * Only `multi` fields have occurrences past the first. */
+	int (*get)(struct fctx *c, struct fval *v, int n);
+	uint8_t multi;
 };
 
 const struct field_def *field_find(const char *name);

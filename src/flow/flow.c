@@ -75,6 +75,10 @@ void flow_table_free(struct flow_table *t)
 		return;
 	for (uint32_t i = 0; i < t->nchunks; i++)
 		free(t->chunks[i]);
+	for (uint32_t i = 0; i < t->ntcp_alloc; i++)
+		pdu_conv_free(&tcp_at(t, i)->pdu);
+	for (uint32_t i = 0; i < t->ntcp_alloc; i++)
+		tcp_conv_release(tcp_at(t, i));
 	for (uint32_t i = 0; i < t->ntchunks; i++)
 		free(t->tchunks[i]);
 	free(t->chunks);
@@ -130,7 +134,7 @@ static uint32_t tcp_alloc(struct flow_table *t)
 			return 0;
 		idx = t->ntcp_alloc++;
 	}
-	tcp_conv_reset(tcp_at(t, idx));
+	tcp_conv_init(tcp_at(t, idx));
 	return idx + 1;
 }
 
@@ -199,6 +203,7 @@ static void flow_release(struct flow_table *t, uint32_t id)
 		table_remove_slot(t, s);
 	lru_unlink(t, id);
 	if (f->tcp) {
+		pdu_conv_free(&tcp_at(t, f->tcp - 1)->pdu);
 		tcp_at(t, f->tcp - 1)->half[0].base_seq = t->tcp_free;
 		t->tcp_free = f->tcp;
 	}
@@ -292,7 +297,7 @@ static uint32_t flow_get(struct flow_table *t, const struct flow_key *k, uint8_t
 
 static int64_t pkt_time(const struct pkt *p)
 {
-	return p->fr->ts_sec * 1000000000ll + p->fr->ts_nsec;
+	return frame_ns(p->fr);
 }
 
 static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt_ip *ip, struct flow_pkt *out)
@@ -318,6 +323,7 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 		f->stream = (uint32_t)t->tcp_streams++;
 		f->orig_is_a = src_is_a;
 		dir = 0;
+		pdu_conv_free(&c->pdu);
 		tcp_conv_reset(c);
 		out->analysis |= TA_REUSED;
 		if (f->list == 2) {
@@ -328,6 +334,8 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 	out->tcp_stream = f->stream;
 	out->dir = dir;
 	tcp_conv_analyze(c, p, dir, out);
+	if (!(out->analysis & (TA_RETRANS | TA_KEEPALIVE)))
+		pdu_tcp_segment(&c->pdu, p, dir, out);
 	f->last_ts = now;
 	uint8_t want = c->closed ? 2 : 1;
 	lru_unlink(t, id);

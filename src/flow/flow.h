@@ -27,6 +27,12 @@ enum tcp_aflag {
 	TA_REUSED = 1u << 14,
 };
 
+/* flow_pkt.pdu bits. */
+enum flow_pdu {
+	FP_PDU_SEGMENT = 1u << 0, /* tshark: "[TCP segment of a reassembled PDU]" (Protocol TCP) */
+	FP_PDU_DONE = 1u << 1,    /* an application PDU ends in this segment (tshark shows the app) */
+};
+
 /* What the flow layer learned about one packet (the transport that carries it). */
 struct flow_pkt {
 	int64_t tcp_stream;       /* -1 when the packet has no TCP layer */
@@ -35,6 +41,7 @@ struct flow_pkt {
 	uint8_t tcp_valid;        /* the fields below are set */
 	uint8_t win_scaled;       /* win_calc includes a window-scale shift */
 	uint8_t has_ack_rtt, has_irtt, has_bif, has_push;
+	uint8_t has_ta, has_acks_frame;           /* Wireshark would show a SEQ/ACK analysis block */
 	int8_t win_scale;         /* -1 unknown, -2 no scaling, else the shift */
 	uint32_t rel_seq, rel_ack, next_seq;
 	uint32_t sack_base;       /* SACK edges are shown relative to this */
@@ -48,6 +55,12 @@ struct flow_pkt {
 	uint32_t push_bytes;
 	uint64_t win_calc;
 	uint64_t icmp_req_frame;  /* an echo reply: the frame of its request (0: none seen) */
+	/* application framing of this TCP segment (src/flow/pdu.c), as tshark's reassembly shows it */
+	uint8_t app_proto;        /* proto registry index + 1 of the dissector given the payload; 0 none */
+	uint8_t pdu;              /* enum flow_pdu bits */
+	uint8_t app_info;         /* enum proto_info: what that dissector did to the Info column */
+	struct slice app_line;    /* PROTO_INFO_LINE text; borrowed from the packet or the flow's
+	                           * buffers, valid until the next packet */
 	uint8_t arp_dup;          /* ARP: the sender IP was seen before with another MAC */
 	uint8_t arp_dup_ip[4];
 };

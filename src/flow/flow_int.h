@@ -4,8 +4,9 @@
 
 #include "base/hash.h"
 #include "flow/flow.h"
+#include "flow/pdu.h"
 
-#define TCP_UNACKED_MAX 16 /* remembered unacknowledged segments per direction (for ack_rtt) */
+#define TCP_UNACKED_MAX 4096 /* remembered unacknowledged segments per direction (for ack_rtt) */
 #define TCP_SACK_MAX 4
 
 struct flow_key {
@@ -34,13 +35,11 @@ struct tcp_half {
 	int32_t dupacknum;
 	uint32_t lastsegflags; /* analysis flags of the last segment */
 	uint32_t push_bytes;
-	uint32_t una_lo, una_hi; /* lowest seq and highest nextseq of unacknowledged data */
-	uint32_t nuna;         /* unacknowledged segments (may exceed the remembered ones) */
 	int8_t win_scale;      /* -1 unknown, -2 not used, else the shift */
 	uint8_t base_set, is_first_ack, valid_bif, push_set_last, saw_fin, saw_rst, nsack;
-	uint8_t nunacked;
+	uint16_t nunacked, unacked_cap;
 	uint32_t sack_l[TCP_SACK_MAX], sack_r[TCP_SACK_MAX];
-	struct tcp_unacked unacked[TCP_UNACKED_MAX]; /* oldest first */
+	struct tcp_unacked *unacked; /* owned (malloc), oldest first; grows with the window, freed at flow end */
 };
 
 struct tcp_conv {
@@ -49,6 +48,7 @@ struct tcp_conv {
 	int64_t irtt;          /* 0 until known */
 	uint8_t mru_syn_set;
 	uint8_t closed;        /* FIN both ways or RST seen */
+	struct pdu_conv *pdu;  /* owned (flow/pdu.c); NULL until the first payload */
 };
 
 struct flow {
@@ -70,7 +70,11 @@ size_t l3track_size(void);
 void l3track_init(struct l3track *t);
 void l3track_packet(struct l3track *t, const struct pkt *p, struct flow_pkt *out);
 
+/* tcp_conv_init prepares fresh memory; tcp_conv_reset frees what the state
+ * owns and starts over; tcp_conv_release frees what it owns (flow end). */
+void tcp_conv_init(struct tcp_conv *c);
 void tcp_conv_reset(struct tcp_conv *c);
+void tcp_conv_release(struct tcp_conv *c);
 /* Port reuse: returns 1 when a pure SYN with a new ISN starts a new conversation
  * on this tuple (the caller renumbers the stream and resets the state). Also
  * applies the retransmitted-SYN and SYN/ACK rules to the state. */

@@ -4,6 +4,7 @@
  * updates and full windows, ACK RTT, iRTT, bytes in flight and bytes since the last PSH. */
 #include "flow/flow_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define OOO_DEFAULT_NS 3000000ll  /* out-of-order threshold when the iRTT is unknown */
@@ -16,13 +17,29 @@
 
 #define NO_SFR(fl) (!((fl) & (TH_SYN | TH_FIN | TH_RST)))
 
-void tcp_conv_reset(struct tcp_conv *c)
+void tcp_conv_init(struct tcp_conv *c)
 {
 	memset(c, 0, sizeof *c);
 	for (int i = 0; i < 2; i++) {
 		c->half[i].win_scale = -1;
 		c->half[i].window = 0xffffffffu;
+		c->half[i].valid_bif = 1;
 	}
+}
+
+void tcp_conv_release(struct tcp_conv *c)
+{
+	for (int i = 0; i < 2; i++) {
+		free(c->half[i].unacked);
+		c->half[i].unacked = NULL;
+		c->half[i].nunacked = c->half[i].unacked_cap = 0;
+	}
+}
+
+void tcp_conv_reset(struct tcp_conv *c)
+{
+	tcp_conv_release(c);
+	tcp_conv_init(c);
 }
 
 static uint32_t tcp_be32(const uint8_t *p)
@@ -92,7 +109,8 @@ static void tcp_ack_segments(struct tcp_half *rev, uint32_t ack, int64_t now, st
 		if (ack == u->nextseq) {
 			out->acks_frame = u->frame;
 			out->ack_rtt_ns = now - u->ts;
-			out->has_ack_rtt = out->ack_rtt_ns != 0 || out->acks_frame != 0;
+			out->has_acks_frame = 1;
+			out->has_ack_rtt = out->ack_rtt_ns != 0; /* Wireshark leaves a zero RTT out */
 			u->frame = 0; /* removed */
 		} else if (GT_SEQ(ack, u->seq) && LE_SEQ(ack, u->nextseq)) {
 			u->seq = ack;
@@ -100,41 +118,47 @@ static void tcp_ack_segments(struct tcp_half *rev, uint32_t ack, int64_t now, st
 			u->frame = 0;
 		}
 	}
-	for (uint8_t i = 0; i < rev->nunacked; i++)
+	for (uint32_t i = 0; i < rev->nunacked; i++)
 		if (rev->unacked[i].frame)
 			rev->unacked[keep++] = rev->unacked[i];
 	rev->nunacked = keep;
-	/* the range of unacknowledged data (kept apart so the count is not capped) */
-	if (rev->nuna) {
-		if (!GT_SEQ(rev->una_hi, ack)) {
-			rev->nuna = 0;
-		} else if (GT_SEQ(ack, rev->una_lo)) {
-			rev->una_lo = ack;
-		}
+}
+
+/* Bytes from the lowest unacknowledged sequence number to the highest end. */
+static uint32_t tcp_unacked_span(const struct tcp_half *h)
+{
+	uint32_t lo = h->unacked[0].seq - h->base_seq, hi = h->unacked[0].nextseq - h->base_seq;
+	for (uint32_t i = 1; i < h->nunacked; i++) {
+		uint32_t a = h->unacked[i].seq - h->base_seq, b = h->unacked[i].nextseq - h->base_seq;
+		if (a < lo)
+			lo = a;
+		if (b > hi)
+			hi = b;
 	}
+	return hi - lo;
 }
 
 static void tcp_remember(struct tcp_half *fwd, uint32_t seq, uint32_t nextseq, uint64_t frame, int64_t now)
 {
-	if (fwd->nunacked == TCP_UNACKED_MAX) {
-		memmove(&fwd->unacked[0], &fwd->unacked[1], sizeof fwd->unacked[0] * (TCP_UNACKED_MAX - 1));
-		fwd->nunacked--;
+	if (fwd->nunacked == fwd->unacked_cap) {
+		uint32_t cap = fwd->unacked_cap ? fwd->unacked_cap * 2u : 8u;
+		struct tcp_unacked *n = cap <= TCP_UNACKED_MAX ? realloc(fwd->unacked, cap * sizeof *n) : NULL;
+		if (n) {
+			fwd->unacked = n;
+			fwd->unacked_cap = (uint16_t)cap;
+		} else if (fwd->nunacked) {
+			/* at the cap (or out of memory): forget the oldest */
+			memmove(&fwd->unacked[0], &fwd->unacked[1], sizeof fwd->unacked[0] * (fwd->nunacked - 1u));
+			fwd->nunacked--;
+		} else {
+			return;
+		}
 	}
 	struct tcp_unacked *u = &fwd->unacked[fwd->nunacked++];
 	u->seq = seq;
 	u->nextseq = nextseq;
 	u->frame = frame;
 	u->ts = now;
-	if (!fwd->nuna) {
-		fwd->una_lo = seq;
-		fwd->una_hi = nextseq;
-	} else {
-		if (LT_SEQ(seq, fwd->una_lo))
-			fwd->una_lo = seq;
-		if (GT_SEQ(nextseq, fwd->una_hi))
-			fwd->una_hi = nextseq;
-	}
-	fwd->nuna++;
 }
 
 static uint32_t tcp_sequence_analysis(struct tcp_conv *c, struct tcp_half *fwd, struct tcp_half *rev,
@@ -191,6 +215,7 @@ end_fwd:
 		fwd->dupacknum = 0;
 	}
 	if (rev->maxseqtobeacked && GT_SEQ(ack, rev->maxseqtobeacked) && (fl & TH_ACK)) {
+		out->has_ta = 1;
 		if (LT_SEQ(rev->maxseqtobeacked, rev->nextseq)) {
 			rev->maxseqtobeacked = rev->nextseq;
 			af |= TA_ACK_LOST;
@@ -249,9 +274,11 @@ done_rt:;
 	fwd->lastsegflags = af;
 
 	tcp_ack_segments(rev, ack, now, out);
+	if (af || seglen > 0 || out->has_acks_frame)
+		out->has_ta = 1; /* Wireshark shows the SEQ/ACK analysis (and iRTT) only then */
 
-	if (seglen != 0 && fwd->nuna && fwd->valid_bif) {
-		uint32_t in_flight = fwd->una_hi - fwd->una_lo;
+	if (seglen != 0 && fwd->nunacked && fwd->valid_bif) {
+		uint32_t in_flight = tcp_unacked_span(fwd);
 		for (uint8_t i = 0; i < rev->nsack; i++)
 			in_flight -= rev->sack_r[i] - rev->sack_l[i];
 		if (in_flight > 0 && in_flight < 2000000000u) {
@@ -279,7 +306,7 @@ void tcp_conv_analyze(struct tcp_conv *c, const struct pkt *p, uint8_t dir, stru
 {
 	const struct pkt_tcp *t = &p->tcp;
 	struct tcp_half *fwd = &c->half[dir], *rev = &c->half[dir ^ 1];
-	int64_t now = p->fr->ts_sec * 1000000000ll + p->fr->ts_nsec;
+	int64_t now = frame_ns(p->fr);
 	uint16_t fl = t->flags;
 
 	if (!fwd->base_set) {
@@ -345,7 +372,7 @@ void tcp_conv_analyze(struct tcp_conv *c, const struct pkt *p, uint8_t dir, stru
 		out->win_calc = (uint64_t)t->win << shown_scale;
 		out->win_scaled = 1;
 	}
-	if (c->irtt) {
+	if (c->irtt && (out->has_ta || out->analysis)) {
 		out->irtt_ns = c->irtt;
 		out->has_irtt = 1;
 	}

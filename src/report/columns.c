@@ -1,8 +1,10 @@
 /* columns.c: Protocol and Info text of tshark 4.0 for the L2-L4 protocols sleuth decodes. */
 #include "report/columns.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "proto/proto.h"
 #include "report/oui.h"
 
 static const char *ip_proto_name(uint8_t p)
@@ -26,6 +28,22 @@ static const char *ip_proto_name(uint8_t p)
 	}
 }
 
+/* The Protocol column of an ARP packet by opcode (RARP, DRARP, InARP, MARS, MAPOS). */
+static const char *arp_protocol(uint16_t op)
+{
+	if (op == 3 || op == 4)
+		return "RARP";
+	if (op >= 5 && op <= 7)
+		return "DRARP";
+	if (op == 8 || op == 9)
+		return "Inverse ARP";
+	if (op >= 11 && op <= 22)
+		return "MARS";
+	if (op == 23)
+		return "MAPOS";
+	return "ARP";
+}
+
 static int pkt_trunc_at(const struct pkt *p, uint32_t layer)
 {
 	return p->problem != PP_NONE && p->problem_layer == (uint8_t)__builtin_ctz(layer);
@@ -43,7 +61,7 @@ void col_protocol(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o
 		obuf_puts(o, p->ip[p->nip - 1].ver == 6 ? "IPv6" : "IPv4");
 		return;
 	}
-	if (l & PL_ARP) { obuf_puts(o, "ARP"); return; }
+	if (l & PL_ARP) { obuf_puts(o, arp_protocol(p->arp.op)); return; }
 	if (l & (PL_IP4)) { obuf_puts(o, "IPv4"); return; }
 	if (l & (PL_IP6)) { obuf_puts(o, "IPv6"); return; }
 	if (l & PL_LLC) { obuf_puts(o, "LLC"); return; }
@@ -149,10 +167,36 @@ static void info_tcp_prefix(const struct flow_pkt *fp, struct obuf *o)
 	if (a & TA_REUSED) obuf_puts(o, "[TCP Port numbers reused] ");
 }
 
+#define INFO_REASSEMBLED " [TCP segment of a reassembled PDU]"
+
+/* Text an application dissector wrote to Info, as tshark's format_text shows it. */
+static void info_app_text(struct slice s, struct obuf *o)
+{
+	for (uint32_t i = 0; i < s.len; i++) {
+		uint8_t c = s.p[i];
+		if (c >= 0x20 && c != 0x7f)
+			obuf_putc(o, (char)c);
+		else
+			obuf_printf(o, "\\x%02x", c);
+	}
+}
+
 static void info_tcp(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 {
 	const struct pkt_tcp *t = &p->tcp;
 	info_tcp_prefix(fp, o);
+	if (fp->pdu & FP_PDU_SEGMENT) {
+		/* the application dissector wanted more data and had already written Info */
+		if (fp->app_info == PROTO_INFO_LINE) {
+			info_app_text(fp->app_line, o);
+			obuf_puts(o, " " INFO_REASSEMBLED);
+			return;
+		}
+		if (fp->app_info == PROTO_INFO_CLEAR) {
+			obuf_puts(o, INFO_REASSEMBLED + 1);
+			return;
+		}
+	}
 	obuf_u64(o, t->sport);
 	obuf_puts(o, " \xe2\x86\x92 ");
 	obuf_u64(o, t->dport);
@@ -173,59 +217,92 @@ static void info_tcp(const struct pkt *p, const struct flow_pkt *fp, struct obuf
 	obuf_puts(o, " Len=");
 	obuf_u64(o, t->len);
 	info_tcp_options(p, fp, o);
+	if (fp->pdu & FP_PDU_SEGMENT)
+		obuf_puts(o, INFO_REASSEMBLED);
 }
 
-static const char *icmp_unreach_code(uint8_t c)
+static const char *icmp_type_name(uint8_t t, uint8_t code)
 {
-	static const char *const n[] = { "Network unreachable", "Host unreachable", "Protocol unreachable",
-					 "Port unreachable", "Fragmentation needed", "Source route failed",
-					 "Destination network unknown", "Destination host unknown",
-					 "Source host isolated", "Network administratively prohibited",
-					 "Host administratively prohibited", "Network unreachable for TOS",
-					 "Host unreachable for TOS", "Communication administratively filtered",
-					 "Host precedence violation", "Precedence cutoff in effect" };
-	return c < 16 ? n[c] : "Unknown code";
+	static const char *const n[] = { "Echo (ping) reply", "Reserved", "Reserved", "Destination unreachable",
+		"Source quench (flow control)", "Redirect", "Alternate host address", NULL, "Echo (ping) request",
+		"Router advertisement", "Router solicitation", "Time-to-live exceeded", "Parameter problem",
+		"Timestamp request", "Timestamp reply", "Information request", "Information reply",
+		"Address mask request", "Address mask reply", "Reserved (for security)" };
+	static const char *const m[] = { "Traceroute", "Datagram Conversion Error", "Mobile Host Redirect",
+		"IPv6 Where-Are-You", "IPv6 I-Am-Here", "Mobile Registration Request", "Mobile Registration Reply",
+		"Domain Name Request", "Domain Name Reply", "SKIP", "Photuris", "Experimental mobility protocols",
+		"Extended Echo request", "Extended Echo reply" };
+	if (t == 9 && (code == 0 || code == 16))
+		return "Mobile IP Advertisement";
+	if (t < 20 && n[t])
+		return n[t];
+	if (t >= 30 && t <= 43)
+		return m[t - 30];
+	return "Unknown ICMP (obsolete or malformed?)";
 }
 
+/* The code text of the ICMP types that have code tables; NULL for the others. */
+static const char *icmp_code_name(uint8_t t, uint8_t c, char *buf, size_t n)
+{
+	static const char *const unreach[] = { "Network unreachable", "Host unreachable", "Protocol unreachable",
+		"Port unreachable", "Fragmentation needed", "Source route failed", "Destination network unknown",
+		"Destination host unknown", "Source host isolated", "Network administratively prohibited",
+		"Host administratively prohibited", "Network unreachable for TOS", "Host unreachable for TOS",
+		"Communication administratively filtered", "Host precedence violation", "Precedence cutoff in effect" };
+	static const char *const redir[] = { "Redirect for network", "Redirect for host",
+		"Redirect for TOS and network", "Redirect for TOS and host" };
+	static const char *const param[] = { "Pointer indicates the error", "Required option missing", "Bad length" };
+	static const char *const photuris[] = { "Bad SPI", "Authentication Failed", "Decompression Failed",
+		"Decryption Failed", "Need Authentication", "Need Authorization" };
+	static const char *const xreply[] = { "No error", "Malformed Query", "No Such Interface",
+		"No Such Table Entry", "Multiple Interfaces Satisfy Query" };
+	const char *r = NULL;
+	switch (t) {
+	case 3: r = c < 16 ? unreach[c] : NULL; break;
+	case 5: r = c < 4 ? redir[c] : NULL; break;
+	case 6: r = c == 0 ? "Alternate address for host" : NULL; break;
+	case 9: r = c == 0 ? "Normal router advertisement" : c == 16 ? "Does not route common traffic" : NULL; break;
+	case 11: r = c == 0 ? "Time to live exceeded in transit" : c == 1 ? "Fragment reassembly time exceeded" : NULL; break;
+	case 12: r = c < 3 ? param[c] : NULL; break;
+	case 40: r = c < 6 ? photuris[c] : NULL; break;
+	case 42: r = c == 0 ? "No error" : NULL; break;
+	case 43: r = c < 5 ? xreply[c] : NULL; break;
+	default: return NULL;
+	}
+	if (!r) {
+		snprintf(buf, n, "Unknown code: %u", c);
+		r = buf;
+	}
+	return r;
+}
+
+static int icmp_is_echo_like(uint8_t t)
+{
+	return t == 0 || t == 8 || (t >= 13 && t <= 18);
+}
+
+/* ICMP Info: "%-20s" type name, " (code)", and for echo-like types id/seq/ttl; nothing when
+ * the message ends before byte 6 (tshark reads it before writing the column). */
 static void info_icmp(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 {
 	const struct pkt_icmp *ic = &p->icmp;
 	const struct pkt_ip *ip = pkt_ip_last(p);
-	switch (ic->type) {
-	case 0:
-	case 8:
-		obuf_puts(o, ic->type == 8 ? "Echo (ping) request" : "Echo (ping) reply  ");
-		if (ic->body.len < 4)
-			return;
-		obuf_printf(o, "  id=0x%04x, seq=%u/%u, ttl=%u", ic->id, ic->seq,
-			    (unsigned)(((ic->seq & 0xff) << 8) | (ic->seq >> 8)), ip ? ip->ttl : 0);
-		if (ic->type == 0 && fp->icmp_req_frame)
-			obuf_printf(o, " (request in %llu)", (unsigned long long)fp->icmp_req_frame);
+	if (ic->body.len < 2)
 		return;
-	case 3:
-		obuf_printf(o, "Destination unreachable (%s)", icmp_unreach_code(ic->code));
+	char buf[32];
+	const char *code = icmp_code_name(ic->type, ic->code, buf, sizeof buf);
+	obuf_printf(o, "%-20s", icmp_type_name(ic->type, ic->code));
+	if (code)
+		obuf_printf(o, " (%s)", code);
+	if (!icmp_is_echo_like(ic->type) || ic->body.len < 4)
 		return;
-	case 4: obuf_puts(o, "Source quench (flow control)"); return;
-	case 5: {
-		static const char *const r[] = { "Redirect for network", "Redirect for host",
-						 "Redirect for TOS and network", "Redirect for TOS and host" };
-		obuf_printf(o, "Redirect             (%s)", ic->code < 4 ? r[ic->code] : "Unknown code");
-		return;
-	}
-	case 9: obuf_puts(o, "Router advertisement"); return;
-	case 10: obuf_puts(o, "Router solicitation"); return;
-	case 11:
-		obuf_printf(o, "Time-to-live exceeded (%s)",
-			    ic->code == 0 ? "Time to live exceeded in transit"
-			    : ic->code == 1 ? "Fragment reassembly time exceeded" : "Unknown code");
-		return;
-	case 12: obuf_puts(o, "Parameter problem"); return;
-	case 13: obuf_puts(o, "Timestamp request"); return;
-	case 14: obuf_puts(o, "Timestamp reply"); return;
-	case 17: obuf_puts(o, "Address mask request"); return;
-	case 18: obuf_puts(o, "Address mask reply"); return;
-	default: obuf_puts(o, "Unknown ICMP (obsolete or malformed?)"); return;
-	}
+	const uint8_t *b = ic->body.p;
+	obuf_printf(o, " id=0x%04x, seq=%u/%u", (unsigned)(b[0] << 8 | b[1]), (unsigned)(b[2] << 8 | b[3]),
+		    (unsigned)(b[3] << 8 | b[2]));
+	if (ip && ip->ver == 4)
+		obuf_printf(o, ", ttl=%u", ip->ttl);
+	if (ic->type == 0 && fp->icmp_req_frame)
+		obuf_printf(o, " (request in %llu)", (unsigned long long)fp->icmp_req_frame);
 }
 
 /* Finds an ICMPv6 ND option of a type and returns its value bytes. */
@@ -326,12 +403,37 @@ static void info_icmp6(const struct pkt *p, const struct flow_pkt *fp, struct ob
 	}
 }
 
-static void arp_addr(const uint8_t *a, uint8_t len, struct obuf *o)
+/* tshark's bytes_to_str: lowercase hex without separators, cut after 36 bytes with an ellipsis. */
+static void arp_hex(const uint8_t *v, uint32_t n, struct obuf *o)
 {
-	if (len == 4)
-		obuf_addr(o, a, 4);
+	if (n > 36) {
+		obuf_hex(o, v, 36, 0);
+		obuf_puts(o, "\xe2\x80\xa6");
+		return;
+	}
+	obuf_hex(o, v, n, 0);
+}
+
+/* ARP protocol address: dotted IPv4 for IP over 4 bytes, else plain hex (tshark's bytes_to_str). */
+static void arp_pro_addr(const struct pkt_arp *a, const uint8_t *v, struct obuf *o)
+{
+	if (!a->plen)
+		obuf_puts(o, "<No address>");
+	else if ((a->ptype == 0x0800 || a->ptype == 0xcc) && a->plen == 4)
+		obuf_addr(o, v, 4);
 	else
-		obuf_hex(o, a, len, 0);
+		arp_hex(v, a->plen, o);
+}
+
+/* ARP hardware address: a MAC for Ethernet/IEEE 802 over 6 bytes, else plain hex. */
+static void arp_hw_addr(const struct pkt_arp *a, const uint8_t *v, const struct col_opts *co, struct obuf *o)
+{
+	if (!a->hlen)
+		obuf_puts(o, "<No address>");
+	else if ((a->htype == 1 || a->htype == 6) && a->hlen == 6)
+		col_mac(v, co, o);
+	else
+		arp_hex(v, a->hlen, o);
 }
 
 static int all_zero(const uint8_t *p, uint32_t n)
@@ -342,49 +444,92 @@ static int all_zero(const uint8_t *p, uint32_t n)
 	return 1;
 }
 
+/* The 6 bytes at the target hardware address are zero (tshark compares 6 bytes whatever
+ * the hardware size; bytes past the datagram never compare equal). */
+static int arp_tha6_zero(const struct pkt_arp *a)
+{
+	uint32_t avail = (uint32_t)a->hlen + a->plen;
+	return avail >= 6 && all_zero(a->tha, 6);
+}
+
 static void info_arp(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o, const struct col_opts *co)
 {
 	const struct pkt_arp *a = &p->arp;
 	if (!a->tpa)
 		return;
-	int same = a->plen && !memcmp(a->spa, a->tpa, a->plen);
+	int grat = (a->op == 1 || a->op == 2) && !memcmp(a->spa, a->tpa, a->plen);
 	switch (a->op) {
 	case 1:
-		if (same && all_zero(a->tha, a->hlen)) {
+		if (grat && arp_tha6_zero(a)) {
 			obuf_puts(o, "ARP Announcement for ");
-			arp_addr(a->spa, a->plen, o);
-		} else if (same) {
+			arp_pro_addr(a, a->tpa, o);
+		} else if (grat) {
 			obuf_puts(o, "Gratuitous ARP for ");
-			arp_addr(a->spa, a->plen, o);
+			arp_pro_addr(a, a->tpa, o);
 			obuf_puts(o, " (Request)");
-		} else if (all_zero(a->spa, a->plen) && all_zero(a->tha, a->hlen)) {
+		} else if (arp_tha6_zero(a) && all_zero(a->spa, 4)) {
 			obuf_puts(o, "Who has ");
-			arp_addr(a->tpa, a->plen, o);
+			arp_pro_addr(a, a->tpa, o);
 			obuf_puts(o, "? (ARP Probe)");
 		} else {
 			obuf_puts(o, "Who has ");
-			arp_addr(a->tpa, a->plen, o);
+			arp_pro_addr(a, a->tpa, o);
 			obuf_puts(o, "? Tell ");
-			arp_addr(a->spa, a->plen, o);
+			arp_pro_addr(a, a->spa, o);
 		}
 		break;
 	case 2:
-		if (same) {
+		if (grat) {
 			obuf_puts(o, "Gratuitous ARP for ");
-			arp_addr(a->spa, a->plen, o);
+			arp_pro_addr(a, a->spa, o);
 			obuf_puts(o, " (Reply)");
 		} else {
-			arp_addr(a->spa, a->plen, o);
+			arp_pro_addr(a, a->spa, o);
 			obuf_puts(o, " is at ");
-			if (a->hlen == 6)
-				col_mac(a->sha, co, o);
-			else
-				obuf_hex(o, a->sha, a->hlen, ':');
+			arp_hw_addr(a, a->sha, co, o);
 		}
 		break;
-	case 3: obuf_puts(o, "Who is "); obuf_hex(o, a->tha, a->hlen, ':'); obuf_puts(o, "? Tell "); obuf_hex(o, a->sha, a->hlen, ':'); break;
-	case 4: obuf_hex(o, a->tha, a->hlen, ':'); obuf_puts(o, " is at "); arp_addr(a->tpa, a->plen, o); break;
-	default: obuf_printf(o, "Unknown ARP opcode 0x%04x", a->op); break;
+	case 3:
+	case 5:
+	case 8:
+		obuf_puts(o, "Who is ");
+		arp_hw_addr(a, a->tha, co, o);
+		obuf_puts(o, "? Tell ");
+		arp_hw_addr(a, a->sha, co, o);
+		break;
+	case 4:
+	case 6:
+		arp_hw_addr(a, a->tha, co, o);
+		obuf_puts(o, " is at ");
+		arp_pro_addr(a, a->tpa, o);
+		break;
+	case 7: obuf_puts(o, "DRARP Error"); break;
+	case 9:
+		arp_hw_addr(a, a->sha, co, o);
+		obuf_puts(o, " is at ");
+		arp_pro_addr(a, a->spa, o);
+		break;
+	case 10: obuf_puts(o, "ARP NAK"); break;
+	case 24: obuf_puts(o, "Experimental 1 ( opcode 24 )"); break;
+	case 25: obuf_puts(o, "Experimental 2 ( opcode 25 )"); break;
+	case 0:
+	case 65535: obuf_printf(o, "Reserved opcode %u", a->op); break;
+	default:
+		if (a->op >= 11 && a->op <= 23) {
+			static const char *const mars[] = { "MARS request from", "MARS MULTI request from",
+				"MARS MSERV request from", "MARS JOIN request from", "MARS LEAVE from", "MARS NAK from",
+				"MARS UNSERV request from", "MARS SJOIN request from", "MARS SLEAVE from",
+				"MARS grouplist request from", "MARS grouplist reply from", "MARS redirect map from",
+				"MAPOS UNARP request from" };
+			obuf_puts(o, mars[a->op - 11]);
+			obuf_putc(o, ' ');
+			arp_hw_addr(a, a->sha, co, o);
+			obuf_puts(o, " at ");
+			arp_pro_addr(a, a->spa, o);
+			break;
+		}
+		obuf_printf(o, "Unknown ARP opcode 0x%04x", a->op);
+		break;
 	}
 	if (fp->arp_dup) {
 		obuf_puts(o, " (duplicate use of ");
@@ -404,12 +549,62 @@ static void info_ip_frag(const struct pkt_ip *ip, struct obuf *o)
 			    ip->more_frags ? 'y' : 'n', ip->frag_id, ip->l4);
 }
 
+/* IPv4 headers tshark stops at: the whole Info, with no exception text. */
+static int info_ip_bogus(const struct pkt *p, struct obuf *o)
+{
+	switch (p->problem) {
+	case PP_BAD_IP_VER:
+		obuf_printf(o, "Bogus IPv4 version (%u, must be 4)", p->bad_ver);
+		return 1;
+	case PP_BAD_IP_HL:
+		obuf_printf(o, "Bogus IP header length (%u, must be at least 20)", p->bogus_hl);
+		return 1;
+	case PP_BAD_IP_LEN:
+		obuf_printf(o, "Bogus IP length (%u, less than header length %u)", p->bogus_len, p->bogus_hl);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* An IP packet no upper layer took: IPv6 extension header names (" , " between them), then
+ * the texts for "no next header" and unknown protocols, which replace them. */
+static void info_ip_plain(const struct pkt *p, const struct pkt_ip *ip, struct obuf *o)
+{
+	size_t start = o->len;
+	if (ip->ver == 6) {
+		for (uint32_t i = 0; i < ip->next_ext && i < sizeof ip->ext; i++) {
+			if (o->len > start)
+				obuf_puts(o, " , ");
+			obuf_puts(o, ip->ext[i] == 0 ? "IPv6 hop-by-hop options"
+				     : ip->ext[i] == 43 ? "IPv6 routing" : "IPv6 destination options");
+		}
+	}
+	if (p->problem != PP_NONE)
+		return;
+	const char *n = ip_proto_name(ip->l4);
+	if (ip->ver == 6 && ip->l4 == 59) {
+		o->len = start;
+		obuf_puts(o, "IPv6 no next header");
+	} else if (!n) {
+		o->len = start;
+		if (ip->ver == 6)
+			obuf_printf(o, "Unknown IP Protocol: Unknown (%u)", ip->l4);
+		else
+			obuf_printf(o, "Unknown (%u)", ip->l4);
+	}
+}
+
 void col_info(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 {
 	static const struct col_opts plain = { 0 };
 	size_t start = o->len;
 	uint32_t l = p->layers;
 	const struct pkt_ip *ip = pkt_ip_last(p);
+	if (info_ip_bogus(p, o))
+		return;
+	if (p->ip6_short)
+		obuf_printf(o, "Invalid IPv6 header (%u bytes, need exactly 40)", p->ip6_short);
 	if (l & PL_TCP) {
 		if (!pkt_trunc_at(p, PL_TCP) || p->tcp.opts_trunc || p->problem == PP_MALFORMED)
 			info_tcp(p, fp, o);
@@ -421,17 +616,14 @@ void col_info(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 		    pkt_ip_last(p)->payload.len < pkt_ip_last(p)->payload_len)
 			obuf_puts(o, "[Packet size limited during capture]");
 	} else if (l & PL_ICMP) {
-		if (!pkt_trunc_at(p, PL_ICMP))
-			info_icmp(p, fp, o);
+		info_icmp(p, fp, o);
 	} else if (l & PL_ICMP6) {
 		if (!pkt_trunc_at(p, PL_ICMP6))
 			info_icmp6(p, fp, o, &plain);
 	} else if (ip && p->l4_frag) {
 		info_ip_frag(ip, o);
 	} else if (ip) {
-		const char *n = ip_proto_name(ip->l4);
-		if (p->problem == PP_NONE && !n)
-			obuf_printf(o, "Unknown (%u)", ip->l4);
+		info_ip_plain(p, ip, o);
 	} else if (l & PL_ARP) {
 		info_arp(p, fp, o, &plain);
 	} else if (l & PL_ETH) {

@@ -16,7 +16,7 @@ static void tree_secs(struct obuf *o, int64_t ns)
 static void tree_frame(const struct pkt *p, int64_t first_ns, int64_t prev_ns, struct obuf *o)
 {
 	const struct frame *f = p->fr;
-	int64_t ns = f->ts_sec * 1000000000ll + f->ts_nsec;
+	int64_t ns = frame_ns(f);
 	obuf_printf(o, "Frame %llu: %u bytes on wire (%u bits), %u bytes captured (%u bits)\n",
 		    (unsigned long long)f->num, f->len, f->len * 8, f->caplen, f->caplen * 8);
 	time_t t = (time_t)f->ts_sec;
@@ -119,8 +119,9 @@ static void tree_tcp_analysis(const struct flow_pkt *fp, struct obuf *o)
 	if (!fp->tcp_valid)
 		return;
 	obuf_puts(o, "    [SEQ/ACK analysis]\n");
-	if (fp->has_ack_rtt) {
+	if (fp->has_acks_frame)
 		obuf_printf(o, "        [This is an ACK to the segment in frame: %llu]\n", (unsigned long long)fp->acks_frame);
+	if (fp->has_ack_rtt) {
 		obuf_puts(o, "        [The RTT to ACK the segment was: ");
 		tree_secs(o, fp->ack_rtt_ns);
 		obuf_puts(o, " seconds]\n");

@@ -1,0 +1,339 @@
+/* pdu.c: application PDU tracking over TCP (see pdu.h). The model is Wireshark 4.0's
+ * desegment_tcp: a dissector given a segment either finishes a PDU in it, or asks for more data
+ * (an exact amount, "one more segment", or "until FIN"); a segment lying wholly inside a PDU of
+ * known extent is not given to the dissector at all; a segment in which no PDU that it touches
+ * ends is marked "[TCP segment of a reassembled PDU]". */
+#include "flow/pdu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/proto.h"
+
+enum pdu_end { PDU_END_NONE = 0, PDU_END_EXACT, PDU_END_CLOSE };
+
+struct pdu_dir {
+	uint32_t nxt;       /* absolute sequence number expected next */
+	uint32_t start;     /* mid: sequence number where the current PDU started */
+	uint32_t end;       /* PDU_END_EXACT: sequence number where the current PDU ends */
+	uint8_t have_nxt;
+	uint8_t mid;        /* inside a PDU that has not ended */
+	uint8_t known_end;  /* enum pdu_end */
+	uint8_t pad;
+	uint32_t boff, blen, bcap; /* kept tail: buf[boff .. boff+blen) */
+	uint8_t *buf;       /* owned (malloc); NULL when nothing is kept */
+};
+
+struct pdu_conv {
+	uint8_t proto;      /* registry index */
+	uint8_t visible;    /* tshark gives this flow to the same dissector (port or heuristic) */
+	uint8_t dead;       /* the dissector returned PROTO_ERR or hit a cap: excluded */
+	uint8_t none;       /* marker: no dissector claimed the flow */
+	uint32_t stride;    /* bytes per direction's state */
+	uint32_t anomalies;
+	struct pdu_dir d[2];
+	_Alignas(16) unsigned char state[]; /* 2 * stride */
+};
+
+static struct pdu_conv pdu_none = { .none = 1 };
+
+#define SEQ_LT(a, b) ((int32_t)((a) - (b)) < 0)
+
+static void *pdu_state(struct pdu_conv *pc, uint8_t dir)
+{
+	return pc->state + (size_t)dir * pc->stride;
+}
+
+static void pdu_dir_drop(struct pdu_dir *d)
+{
+	free(d->buf);
+	d->buf = NULL;
+	d->boff = d->blen = d->bcap = 0;
+}
+
+static void pdu_dir_restart(struct pdu_conv *pc, const struct proto_desc *pd, uint8_t dir)
+{
+	struct pdu_dir *d = &pc->d[dir];
+	pdu_dir_drop(d);
+	d->mid = 0;
+	d->known_end = PDU_END_NONE;
+	if (pd->fini)
+		pd->fini(pdu_state(pc, dir));
+	memset(pdu_state(pc, dir), 0, pc->stride);
+	if (pd->init)
+		pd->init(pdu_state(pc, dir), dir);
+}
+
+void pdu_conv_free(struct pdu_conv **pcp)
+{
+	struct pdu_conv *pc = *pcp;
+	*pcp = NULL;
+	if (!pc || pc->none)
+		return;
+	const struct proto_desc *pd = proto_get(pc->proto);
+	for (uint8_t i = 0; i < 2; i++) {
+		pdu_dir_drop(&pc->d[i]);
+		if (pd && pd->fini)
+			pd->fini(pdu_state(pc, i));
+	}
+	free(pc);
+}
+
+static struct pdu_conv *pdu_conv_new(int idx, int by_content, uint16_t sport, uint16_t dport)
+{
+	const struct proto_desc *pd = proto_get((size_t)idx);
+	size_t stride = (pd->state_size + 15) & ~(size_t)15;
+	struct pdu_conv *pc = calloc(1, sizeof *pc + 2 * stride);
+	if (!pc)
+		return NULL;
+	pc->proto = (uint8_t)idx;
+	pc->stride = (uint32_t)stride;
+	int port = 0;
+	for (size_t k = 0; pd->ports && pd->ports[k]; k++)
+		if (pd->ports[k] == sport || pd->ports[k] == dport)
+			port = 1;
+	pc->visible = (uint8_t)(!by_content || port || pd->ws_heuristic);
+	for (uint8_t i = 0; i < 2; i++)
+		if (pd->init)
+			pd->init(pdu_state(pc, i), i);
+	return pc;
+}
+
+/* Appends `s` to the kept tail; returns -1 past the cap. */
+static int pdu_keep(struct pdu_dir *d, const uint8_t *p, uint32_t n)
+{
+	if (d->boff && d->blen)
+		memmove(d->buf, d->buf + d->boff, d->blen);
+	d->boff = 0;
+	if ((uint64_t)d->blen + n > PDU_BUF_CAP)
+		return -1;
+	if (d->blen + n > d->bcap) {
+		uint32_t nc = d->bcap ? d->bcap : 256;
+		while (nc < d->blen + n)
+			nc *= 2;
+		if (nc > PDU_BUF_CAP)
+			nc = PDU_BUF_CAP;
+		uint8_t *b = realloc(d->buf, nc);
+		if (!b)
+			return -1;
+		d->buf = b;
+		d->bcap = nc;
+	}
+	memcpy(d->buf + d->blen, p, n);
+	d->blen += n;
+	return 0;
+}
+
+struct pdu_out {
+	uint8_t done;       /* a PDU ended in the segment */
+	uint8_t failed;     /* the dissector gave up */
+	uint8_t info;
+	struct slice line;
+};
+
+/* Runs the parser over `data` from a PDU boundary or from where the state left off. When
+ * `d` is NULL the run is a dry one (state is scratch; nothing is kept). */
+static void pdu_run(const struct proto_desc *pd, struct proto_ctx *ctx, uint8_t dir, struct slice data,
+		    struct pdu_dir *d, uint32_t segend, struct pdu_out *o, int kept_in_buf)
+{
+	uint32_t pos = 0;
+	uint32_t guard = 0;
+	if (d && !d->mid)
+		d->start = segend - data.len;
+	while (pos < data.len && guard++ < 1u << 16) {
+		struct slice rest = { data.p + pos, data.len - pos };
+		struct proto_res r = pd->parse(ctx, dir, rest);
+		if (r.consumed > rest.len)
+			r.status = PROTO_ERR;
+		if (r.status == PROTO_ERR || (r.status == PROTO_OK && r.consumed == 0)) {
+			o->failed = 1;
+			return;
+		}
+		pos += r.consumed;
+		if (r.status == PROTO_OK) {
+			o->done = 1;
+			if (d) {
+				d->start = segend - (data.len - pos);
+				d->mid = 0;
+				d->known_end = PDU_END_NONE;
+			}
+			continue;
+		}
+		uint32_t tail = data.len - pos;
+		if (d) {
+			d->mid = 1;
+			if (r.needed == PROTO_UNTIL_CLOSE) {
+				d->known_end = PDU_END_CLOSE;
+			} else if (r.needed && !tail) {
+				d->known_end = PDU_END_EXACT;
+				d->end = segend + r.needed;
+			} else {
+				d->known_end = PDU_END_NONE;
+			}
+			if (kept_in_buf) {
+				d->boff += pos;
+				d->blen = tail;
+			} else if (tail && pdu_keep(d, data.p + pos, tail) < 0) {
+				o->failed = 1;
+				return;
+			}
+			kept_in_buf = -1;
+		}
+		break;
+	}
+	if (d && kept_in_buf == 1) { /* everything in the buffer was used */
+		d->boff = 0;
+		d->blen = 0;
+	}
+	o->info = ctx->info;
+	o->line = ctx->info_line;
+}
+
+static void pdu_ctx_init(struct proto_ctx *ctx, struct pdu_conv *pc, void *state, uint8_t dir, const struct pkt *p)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->state = state;
+	ctx->peer = pdu_state(pc, (uint8_t)!dir);
+	ctx->sport = p->tcp.sport;
+	ctx->dport = p->tcp.dport;
+}
+
+void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, struct flow_pkt *out)
+{
+	const struct pkt_tcp *t = &p->tcp;
+	if (!out->tcp_valid || (t->flags & TH_RST))
+		return;
+	struct slice seg = t->payload;
+	if (seg.len > t->len)
+		seg.len = t->len;
+	struct pdu_conv *pc = *pcp;
+	if (!pc) {
+		if (!seg.len)
+			return;
+		int by_content;
+		int idx = registry_select(PROTO_L4_TCP, t->sport, t->dport, seg, &by_content);
+		pc = idx < 0 ? NULL : pdu_conv_new(idx, by_content, t->sport, t->dport);
+		*pcp = pc ? pc : &pdu_none;
+		if (!pc)
+			return;
+	}
+	if (pc->none || pc->dead)
+		return;
+	const struct proto_desc *pd = proto_get(pc->proto);
+	struct pdu_dir *d = &pc->d[dir];
+	uint8_t fin = (t->flags & TH_FIN) != 0;
+	if (!seg.len) {
+		if (fin && d->mid && d->known_end == PDU_END_CLOSE && pc->visible) {
+			out->app_proto = (uint8_t)(pc->proto + 1);
+			out->pdu |= FP_PDU_DONE;
+			d->mid = 0;
+			d->known_end = PDU_END_NONE;
+		}
+		return;
+	}
+	if (seg.len < t->len) /* cut by the snapshot length: the stream has a hole here */
+		return;
+	uint32_t seq = t->seq;
+	if (out->analysis & TA_OOO) {
+		/* tshark does not give it to the dissector, but adds it to a multi-segment PDU
+		 * of known extent it falls in */
+		if (pc->visible && d->mid && d->known_end != PDU_END_NONE && !SEQ_LT(seq, d->start) &&
+		    (d->known_end == PDU_END_CLOSE || SEQ_LT(seq + seg.len, d->end))) {
+			out->app_proto = (uint8_t)(pc->proto + 1);
+			out->pdu |= FP_PDU_SEGMENT;
+		}
+		return;
+	}
+	if (!d->have_nxt) {
+		d->nxt = seq;
+		d->have_nxt = 1;
+	}
+	struct proto_ctx ctx;
+	struct pdu_out o = { 0 };
+	int32_t diff = (int32_t)(seq - d->nxt);
+	if (diff < 0 && !SEQ_LT(d->nxt, seq + seg.len)) {
+		/* data seen before, handed over again (fast or spurious retransmission; often the
+		 * first copy was not captured): tshark dissects it afresh at its sequence number,
+		 * and a PDU left unfinished there becomes the one later segments fall into */
+		_Alignas(16) unsigned char scratch[4096];
+		if (pc->stride > sizeof scratch)
+			return;
+		memset(scratch, 0, pc->stride);
+		if (pd->init)
+			pd->init(scratch, dir);
+		struct pdu_dir tmp = { 0 };
+		pdu_ctx_init(&ctx, pc, scratch, dir, p);
+		pdu_run(pd, &ctx, dir, seg, &tmp, seq + seg.len, &o, 0);
+		if (!o.failed && tmp.mid && tmp.known_end != PDU_END_NONE) {
+			pdu_dir_drop(d);
+			if (pd->fini)
+				pd->fini(pdu_state(pc, dir));
+			memcpy(pdu_state(pc, dir), scratch, pc->stride);
+			tmp.nxt = seq + seg.len;
+			tmp.have_nxt = 1;
+			*d = tmp;
+		} else {
+			pdu_dir_drop(&tmp);
+			if (pd->fini)
+				pd->fini(scratch);
+		}
+		o.failed = 0;
+	} else {
+		if (diff < 0) { /* partly new: only the new bytes go on */
+			seg.p += (uint32_t)-diff;
+			seg.len -= (uint32_t)-diff;
+			seq = d->nxt;
+		} else if (diff > 0) {
+			pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p);
+			if (d->blen || !d->mid || !pd->skip || pd->skip(&ctx, dir, (uint32_t)diff) < 0)
+				pdu_dir_restart(pc, pd, dir);
+		}
+		uint32_t segend = seq + seg.len;
+		int called = !(d->mid && ((d->known_end == PDU_END_EXACT && SEQ_LT(segend, d->end)) ||
+					  d->known_end == PDU_END_CLOSE));
+		struct slice data = seg;
+		int in_buf = 0;
+		if (d->blen) {
+			if (pdu_keep(d, seg.p, seg.len) < 0) {
+				pc->anomalies++;
+				pc->dead = 1;
+				pdu_dir_drop(&pc->d[0]);
+				pdu_dir_drop(&pc->d[1]);
+				return;
+			}
+			data.p = d->buf;
+			data.len = d->blen;
+			in_buf = 1;
+		}
+		pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p);
+		pdu_run(pd, &ctx, dir, data, d, segend, &o, in_buf);
+		pc->anomalies += ctx.anomalies;
+		d->nxt = segend;
+		if (!called) {
+			o.info = PROTO_INFO_KEEP;
+			o.line.p = NULL;
+			o.line.len = 0;
+		}
+		if (o.failed) {
+			pc->dead = 1;
+			pdu_dir_drop(&pc->d[0]);
+			pdu_dir_drop(&pc->d[1]);
+			return;
+		}
+		if (fin && d->mid && d->known_end == PDU_END_CLOSE) {
+			o.done = 1;
+			d->mid = 0;
+			d->known_end = PDU_END_NONE;
+		}
+	}
+	if (!pc->visible || o.failed)
+		return;
+	out->app_proto = (uint8_t)(pc->proto + 1);
+	if (o.done) {
+		out->pdu |= FP_PDU_DONE;
+	} else {
+		out->pdu |= FP_PDU_SEGMENT;
+		out->app_info = o.info;
+		out->app_line = o.line;
+	}
+}
