@@ -1,6 +1,7 @@
 /* flow.c: flow table: canonical 5-tuple keys hashed with a keyed SipHash, open addressing
  * with linear probing and backward-shift deletion, LRU lists for idle expiry, a flow cap. */
 #include "flow/flow_int.h"
+#include "proto/proto.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@ struct flow_table {
 	uint64_t tcp_streams, udp_streams;
 	struct flow_stats st;
 	struct l3track *l3;     /* owned */
+	struct expect_table *expect; /* owned */
+	int sip;                /* registry index of the SIP dissector, -1 when absent */
 };
 
 static struct flow *flow_at(struct flow_table *t, uint32_t idx)
@@ -59,6 +62,13 @@ int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struc
 	t->l3 = malloc(l3track_size());
 	if (t->l3)
 		l3track_init(t->l3);
+	t->expect = malloc(expect_table_size());
+	if (t->expect)
+		expect_table_init(t->expect);
+	t->sip = -1;
+	for (size_t i = 0; i < proto_count(); i++)
+		if (!strcmp(proto_get(i)->name, "sip"))
+			t->sip = (int)i;
 	if (!t->slots || !t->l3) {
 		free(t->slots);
 		free(t->l3);
@@ -85,6 +95,7 @@ void flow_table_free(struct flow_table *t)
 	free(t->tchunks);
 	free(t->slots);
 	free(t->l3);
+	free(t->expect);
 	free(t);
 }
 
@@ -342,8 +353,30 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 	lru_append(t, id, want);
 }
 
+/* Media endpoints announced by SIP/SDP in a datagram become expectations. */
+static void flow_udp_expectations(struct flow_table *t, const struct pkt *p, uint16_t sp, uint16_t dp,
+				  struct slice payload)
+{
+	if (t->sip < 0 || !t->expect || !payload.len)
+		return;
+	const struct proto_desc *pd = proto_get((size_t)t->sip);
+	if (sp != 5060 && dp != 5060 && pd->probe(payload) != PROBE_YES)
+		return;
+	struct proto_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.sport = sp;
+	ctx.dport = dp;
+	(void)pd->parse(&ctx, 0, payload);
+	for (uint8_t i = 0; i < ctx.nexpect; i++)
+		expect_add(t->expect, ctx.expect[i].l4, ctx.expect[i].alen, ctx.expect[i].addr, ctx.expect[i].port,
+			   p->fr->num);
+}
+
+/* UDP numbering as Wireshark: a conversation UDP created itself (exact tuple) keeps its
+ * stream; otherwise an expectation on either endpoint supplies the conversation, and a newer
+ * announcement of that endpoint starts a new stream. */
 static void flow_udp(struct flow_table *t, const struct pkt *p, uint8_t alen, const uint8_t *src, uint16_t sp,
-		     const uint8_t *dst, uint16_t dp, struct flow_pkt *out)
+		     const uint8_t *dst, uint16_t dp, struct slice payload, struct flow_pkt *out)
 {
 	struct flow_key k;
 	uint8_t src_is_a;
@@ -354,13 +387,24 @@ static void flow_udp(struct flow_table *t, const struct pkt *p, uint8_t alen, co
 	if (!id)
 		return;
 	struct flow *f = flow_at(t, id - 1);
-	if (created)
+	int64_t *estream = NULL;
+	uint32_t gen = 0;
+	if (t->expect && (created || f->expect_gen))
+		gen = expect_lookup(t->expect, 17, alen, src, sp, dst, dp, &estream);
+	if (gen && gen != f->expect_gen) {
+		if (*estream < 0)
+			*estream = (int64_t)t->udp_streams++;
+		f->stream = (uint32_t)*estream;
+		f->expect_gen = gen;
+	} else if (created) {
 		f->stream = (uint32_t)t->udp_streams++;
+	}
 	out->udp_stream = f->stream;
 	out->dir = (uint8_t)(src_is_a != f->orig_is_a);
 	f->last_ts = now;
 	lru_unlink(t, id);
 	lru_append(t, id, 1);
+	flow_udp_expectations(t, p, sp, dp, payload);
 }
 
 /* Ports quoted in an ICMP error are numbered as their conversation (Wireshark
@@ -369,7 +413,8 @@ static void flow_icmp_inner(struct flow_table *t, const struct pkt *p, struct fl
 {
 	const struct pkt_ip *ip = &p->inner_ip;
 	if (p->inner_l4 == 17) {
-		flow_udp(t, p, ip->alen, ip->src, p->inner_sport, ip->dst, p->inner_dport, out);
+		struct slice none = { NULL, 0 };
+		flow_udp(t, p, ip->alen, ip->src, p->inner_sport, ip->dst, p->inner_dport, none, out);
 	} else if (p->inner_l4 == 6) {
 		struct flow_key k;
 		uint8_t src_is_a;
@@ -406,7 +451,7 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pk
 	} else if (p->layers & PL_UDP) {
 		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_UDP))
 			return;
-		flow_udp(t, p, ip->alen, ip->src, p->udp.sport, ip->dst, p->udp.dport, out);
+		flow_udp(t, p, ip->alen, ip->src, p->udp.sport, ip->dst, p->udp.dport, p->udp.payload, out);
 	} else if (p->layers & PL_INNER_IP) {
 		flow_icmp_inner(t, p, out);
 	}

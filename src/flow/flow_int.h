@@ -58,12 +58,20 @@ struct flow {
 	uint32_t tcp;          /* index+1 into the tcp pool; 0 none */
 	uint32_t lru_prev, lru_next; /* index+1, 0 none */
 	int64_t last_ts;
+	uint32_t expect_gen;   /* UDP: the expectation this flow's stream came from (0: none) */
 	uint8_t orig_is_a;     /* first packet went from a to b */
 	uint8_t list;          /* 0 free, 1 open, 2 closed */
 	uint8_t pad[6];
 };
 
 _Static_assert(sizeof(struct flow) <= 96, "keep struct flow small");
+
+struct expect_table;
+size_t expect_table_size(void);
+void expect_table_init(struct expect_table *t);
+void expect_add(struct expect_table *t, uint8_t l4, uint8_t alen, const uint8_t *addr, uint16_t port, uint64_t frame);
+uint32_t expect_lookup(struct expect_table *t, uint8_t l4, uint8_t alen, const uint8_t *src, uint16_t sp,
+		       const uint8_t *dst, uint16_t dp, int64_t **stream);
 
 struct l3track;
 size_t l3track_size(void);

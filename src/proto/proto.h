@@ -27,6 +27,7 @@ enum proto_l4 { PROTO_L4_TCP = 6, PROTO_L4_UDP = 17 };
  *                   dissector for this flow (per-flow exclusion). */
 enum proto_status { PROTO_OK = 0, PROTO_NEED_MORE = 1, PROTO_ERR = 2 };
 #define PROTO_UNTIL_CLOSE UINT32_MAX
+#define PROTO_MAX_EXPECT 16
 
 struct proto_res {
 	uint8_t status;    /* enum proto_status */
@@ -55,6 +56,15 @@ struct proto_ctx {
 	struct slice info_line; /* PROTO_INFO_LINE: borrowed from the parsed slice or from *state;
 	                         * valid until the next parse() call of this flow */
 	uint32_t anomalies;     /* count of malformed-input events seen */
+	/* Endpoints the parsed data announces for future conversations (SDP media, FTP
+	 * PASV/PORT): the flow layer turns them into expectations. */
+	struct proto_expect {
+		uint8_t alen;       /* 4 or 16 */
+		uint8_t l4;         /* enum proto_l4 */
+		uint16_t port;
+		uint8_t addr[16];
+	} expect[PROTO_MAX_EXPECT];
+	uint8_t nexpect;
 };
 
 struct proto_desc {
