@@ -17,9 +17,11 @@ OUI_SRC ?= /usr/share/ieee-data/oui.txt
 
 .PHONY: all check test unit golden conformance malformed bench fuzz install clean setup asan headers
 
-all: sleuth
+BIN ?= sleuth
 
-sleuth: $(OBJ)
+all: $(BIN)
+
+$(BIN): $(OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $(OBJ) $(LIBS) $(LDFLAGS)
 
 $(BUILD)/%.o: %.c $(GEN)
@@ -48,10 +50,9 @@ test: check
 
 # The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
 asan:
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" sleuth unit
-	@mv sleuth build-asan/sleuth-asan
-	@$(MAKE) -s sleuth >/dev/null
+	$(MAKE) BUILD=build-asan BIN=build-asan/sleuth-asan \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/sleuth-asan unit
 
 headers:
 	@for h in $$(find src -name '*.h'); do echo "#include \"$${h#src/}\"" | $(CC) $(ALL_CFLAGS) -fsyntax-only -x c - || exit 1; done; echo "every header compiles alone"

@@ -2,6 +2,10 @@
 # hostile.sh: runs a (sanitizer) build over every hostile capture; any sanitizer report,
 # crash or exit status other than 0/1 fails. Prints one line per capture.
 bin=${1:?usage: hostile.sh SLEUTH}
+if ! nm "$bin" 2>/dev/null | grep -q __asan_init; then
+	echo "FAIL $bin is not built with AddressSanitizer"
+	exit 1
+fi
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
 list=$(ls tests/golden/captures/* tests/captures/*.pcap* tests/fuzz/corpus/*/* 2>/dev/null)

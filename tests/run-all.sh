@@ -28,6 +28,11 @@ echo "golden: $gp passed, $gf failed"
 
 # 3. hostile input under AddressSanitizer + UndefinedBehaviorSanitizer
 if make -s asan >"$BUILD/asan-build.log" 2>&1; then
+	for t in build-asan/tests/*; do
+		[ -x "$t" ] || continue
+		name=unit-asan/$(basename "$t")
+		if out=$("$t" 2>&1) && ! printf '%s\n' "$out" | grep -q '^not ok\|Sanitizer\|runtime error'; then ok "$name"; else ko "$name"; printf '%s\n' "$out" | grep -v '^ok' | head -20; fi
+	done
 	if sh tests/hostile.sh build-asan/sleuth-asan > "$BUILD/hostile.log" 2>&1; then ok "hostile input under ASan+UBSan ($(grep -c . "$BUILD/hostile.log") captures)"; else ko "hostile input under ASan+UBSan"; grep -v '^ok' "$BUILD/hostile.log" | head -30; fi
 else
 	ko "ASan build"; tail -20 "$BUILD/asan-build.log"

@@ -105,6 +105,7 @@ for t in $targets; do
 		continue
 	fi
 	echo "fuzzing fuzz_$t for ${secs}s (log $log)"
+	touch "$out/crashes/$t/.start"
 	# fork mode: a crash (also one in a seed that reproduces a known, unfixed bug) is saved
 	# and fuzzing goes on; FUZZ_JOBS processes in parallel
 	jobs="-fork=${FUZZ_JOBS:-1} -ignore_crashes=1"
@@ -116,8 +117,9 @@ for t in $targets; do
 	rc=$?
 	# the last status line: executions, coverage (cov: edges, ft: features), corpus, exec/s
 	grep -E '^#[0-9]+' "$log" | tail -1
-	if [ $rc -ne 0 ] || ls "$out/crashes/$t"/* >/dev/null 2>&1; then
-		echo "CRASH fuzz_$t: $(ls "$out/crashes/$t" | head -5 | tr '\n' ' ')"
+	new=$(find "$out/crashes/$t" -type f ! -name .start -newer "$out/crashes/$t/.start" | head -5 | tr '\n' ' ')
+	if [ $rc -ne 0 ] || [ -n "$new" ]; then
+		echo "CRASH fuzz_$t: $new"
 		grep -E 'ERROR|runtime error|invariant' "$log" | head -5
 		status=1
 	fi

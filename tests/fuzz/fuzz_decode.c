@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		decode_frame(&f, &r->pkt);
 		flow_table_packet(ft, &r->pkt, &r->fp);
-		int64_t ns = (int64_t)((uint64_t)f.ts_sec * 1000000000ull + f.ts_nsec);
+		int64_t ns = frame_ns(&f); /* as cli/packets.c: saturated, so differences cannot overflow */
 		if (num == 1)
 			first_ns = prev_ns = ns;
 
@@ -130,12 +130,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   .render_cols = fuzz_render_cols, .render_arg = r, .protocols = "eth:ip" };
 		for (size_t i = 0; i < field_count(); i++) {
 			const struct field_def *fd = field_at(i);
-			struct fval v;
-			memset(&v, 0, sizeof v);
-			v.type = fd->type;
-			v.width = fd->width;
-			if (fd->get(&fc, &v) && fd->type != FT_STRING)
-				field_format(&v, &out);
+			for (int n = 0; n < (fd->multi ? 8 : 1); n++) { /* every occurrence, as -E occurrence=a */
+				struct fval v;
+				memset(&v, 0, sizeof v);
+				v.type = fd->type;
+				v.width = fd->width;
+				if (!fd->get(&fc, &v, n))
+					break;
+				if (fd->type != FT_STRING)
+					field_format(&v, &out);
+			}
 		}
 		tree_print(&r->pkt, &r->fp, &co, first_ns, prev_ns, &out);
 		prev_ns = ns;
