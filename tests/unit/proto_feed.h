@@ -10,16 +10,7 @@
 
 #include "proto/proto.h"
 
-static int test_num;
-static int test_failed;
-
-static void test_report_result(int ok, const char *desc)
-{
-	test_num++;
-	if (!ok)
-		test_failed++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", test_num, desc);
-}
+#include "tap.h"
 
 #define FEED_MAX_ENDS 64
 

@@ -26,26 +26,7 @@
 
 #include "capture/capture.h"
 
-static int test_num;
-static int test_failed;
-
-static void test_report_result(int ok, const char *desc)
-{
-	test_num++;
-	if (!ok)
-		test_failed++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", test_num, desc);
-}
-
-PRINTF_LIKE(2, 3) static void test_reportf(int ok, const char *fmt, ...)
-{
-	char d[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(d, sizeof d, fmt, ap);
-	va_end(ap);
-	test_report_result(ok, d);
-}
+#include "tap.h"
 
 /* ---- guard-page mappings ----------------------------------------------------------------- */
 

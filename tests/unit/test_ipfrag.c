@@ -7,16 +7,7 @@
 #include "decode/decode.h"
 #include "flow/ipfrag.h"
 
-static int test_num;
-static int test_failed;
-
-static void test_report_result(int ok, const char *desc)
-{
-	test_num++;
-	if (!ok)
-		test_failed++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", test_num, desc);
-}
+#include "tap.h"
 
 static uint8_t test_payload[4000];
 

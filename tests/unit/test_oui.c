@@ -4,16 +4,7 @@
 
 #include "report/oui.h"
 
-static int test_num;
-static int test_failed;
-
-static void test_report_result(int ok, const char *desc)
-{
-	test_num++;
-	if (!ok)
-		test_failed++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", test_num, desc);
-}
+#include "tap.h"
 
 /* Checks that the OUI aa:bb:cc resolves to want (NULL: not registered), whatever the low 3 bytes. */
 static void test_check_vendor(uint32_t oui, const char *want, const char *desc)

@@ -5,16 +5,7 @@
 
 #include "base/rd.h"
 
-static int test_num;
-static int test_failed;
-
-static void test_report_result(int ok, const char *desc)
-{
-	test_num++;
-	if (!ok)
-		test_failed++;
-	printf("%s %d - %s\n", ok ? "ok" : "not ok", test_num, desc);
-}
+#include "tap.h"
 
 static const uint8_t test_bytes[8] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08 };
 
