@@ -38,7 +38,15 @@ else
 	ko "ASan build"; tail -20 "$BUILD/asan-build.log"
 fi
 
-# 4. conformance against tshark references in ../shared (skipped when absent)
+# 4. live capture through libpcap in network namespaces the test creates (skipped when not possible)
+sh tests/live.sh ./sleuth > "$BUILD/live.log" 2>&1
+case $? in
+0) ok "live capture (-i, -f) on a veth pair in test namespaces" ;;
+77) cat "$BUILD/live.log" ;;
+*) ko "live capture"; cat "$BUILD/live.log" ;;
+esac
+
+# 5. conformance against tshark references in ../shared (skipped when absent)
 if [ -f ../shared/captures/MANIFEST.tsv ]; then
 	if python3 tests/conformance/compare.py --sleuth ./sleuth --shared ../shared > "$BUILD/conformance.log" 2>&1; then ok "conformance against tshark"; else ko "conformance against tshark"; fi
 	cat "$BUILD/conformance.log"
