@@ -411,8 +411,9 @@ int cli_packets(int argc, char **argv)
 						     .render_cols = packets_render_cols, .render_arg = r };
 				packets_fields_line(r, &fctx);
 			} else {
-				packets_text_line(r);
-				if (opts.verbose)
+				if (!opts.verbose) /* -V prints the tree alone, as tshark -V */
+					packets_text_line(r);
+				else
 					tree_print(&r->pkt, &r->fp, &opts.co, r->first_ns, r->prev_ns, &r->out);
 			}
 			if (r->out.len > (1u << 16) || opts.iface) {

@@ -114,9 +114,127 @@ static void tree_ip(const struct pkt_ip *ip, struct obuf *o)
 	obuf_putc(o, '\n');
 }
 
+
+/* A bit-field line as Wireshark draws it: the field's bits in groups of four, '.' outside
+ * the mask, then " = Label: text". */
+static void tree_bits(struct obuf *o, const char *indent, uint32_t value, int nbits, uint32_t mask, const char *label,
+		      const char *text)
+{
+	obuf_puts(o, indent);
+	for (int i = nbits - 1; i >= 0; i--) {
+		uint32_t bit = 1u << i;
+		obuf_putc(o, (mask & bit) ? ((value & bit) ? '1' : '0') : '.');
+		if (i && i % 4 == 0)
+			obuf_putc(o, ' ');
+	}
+	obuf_printf(o, " = %s: %s\n", label, text);
+}
+
+static void tree_flag(struct obuf *o, uint32_t value, uint32_t mask, const char *label)
+{
+	tree_bits(o, "        ", value, 12, mask, label, (value & mask) ? "Set" : "Not set");
+}
+
+static const char *const tree_flag_names[] = { "FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE" };
+
+static void tree_tcp_flags(const struct pkt_tcp *t, struct obuf *o)
+{
+	obuf_printf(o, "    Flags: 0x%03x (", t->flags);
+	int n = 0;
+	for (int i = 0; i < 9; i++)
+		if (t->flags & (1u << i)) {
+			obuf_puts(o, n++ ? ", " : "");
+			obuf_puts(o, tree_flag_names[i]);
+		}
+	if (t->flags & 0xe00)
+		obuf_puts(o, n++ ? ", Reserved" : "Reserved");
+	obuf_puts(o, n ? ")\n" : "<None>)\n");
+	tree_bits(o, "        ", t->flags, 12, 0xe00, "Reserved", (t->flags & 0xe00) ? "Set" : "Not set");
+	tree_flag(o, t->flags, 0x100, "Accurate ECN");
+	tree_flag(o, t->flags, 0x080, "Congestion Window Reduced");
+	tree_flag(o, t->flags, 0x040, "ECN-Echo");
+	tree_flag(o, t->flags, 0x020, "Urgent");
+	tree_flag(o, t->flags, 0x010, "Acknowledgment");
+	tree_flag(o, t->flags, 0x008, "Push");
+	tree_flag(o, t->flags, 0x004, "Reset");
+	tree_flag(o, t->flags, 0x002, "Syn");
+	tree_flag(o, t->flags, 0x001, "Fin");
+	static const char letters[] = "RRRACEUAPRSF";
+	obuf_puts(o, "        [TCP Flags: ");
+	for (int i = 11; i >= 0; i--) {
+		if (t->flags & (1u << i))
+			obuf_putc(o, letters[11 - i]);
+		else
+			obuf_puts(o, "\xc2\xb7");
+	}
+	obuf_puts(o, "]\n");
+}
+
+static uint32_t tree_be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+
+/* The options list, one subtree per option, in wire order. */
+static void tree_tcp_options(const struct pkt_tcp *t, const struct flow_pkt *fp, struct obuf *o)
+{
+	const uint8_t *b = t->opts.p;
+	uint32_t n = t->opts.len, i = 0;
+	if (!n)
+		return;
+	obuf_printf(o, "    Options: (%u bytes)\n", n);
+	for (int guard = 0; i < n && guard < 64; guard++) {
+		uint8_t kind = b[i];
+		if (kind == 0) {
+			obuf_puts(o, "        TCP Option - End of Option List (EOL)\n            Kind: End of Option List (0)\n");
+			return;
+		}
+		if (kind == 1) {
+			obuf_puts(o, "        TCP Option - No-Operation (NOP)\n            Kind: No-Operation (1)\n");
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || b[i + 1] < 2 || i + b[i + 1] > n) {
+			obuf_printf(o, "        TCP Option - kind %u: malformed length\n", kind);
+			return;
+		}
+		uint8_t len = b[i + 1];
+		const uint8_t *v = b + i + 2;
+		switch (kind) {
+		case 2:
+			if (len == 4)
+				obuf_printf(o, "        TCP Option - Maximum segment size: %u bytes\n            Kind: Maximum Segment Size (2)\n"
+					       "            Length: 4\n            MSS Value: %u\n", v[0] << 8 | v[1], v[0] << 8 | v[1]);
+			break;
+		case 3:
+			if (len == 3)
+				obuf_printf(o, "        TCP Option - Window scale: %u (multiply by %u)\n            Kind: Window Scale (3)\n"
+					       "            Length: 3\n            Shift count: %u\n            [Multiplier: %u]\n",
+					    v[0], 1u << (v[0] > 14 ? 14 : v[0]), v[0], 1u << (v[0] > 14 ? 14 : v[0]));
+			break;
+		case 4:
+			obuf_puts(o, "        TCP Option - SACK permitted\n            Kind: SACK Permitted (4)\n            Length: 2\n");
+			break;
+		case 5:
+			obuf_puts(o, "        TCP Option - SACK");
+			for (uint32_t k = 0; k + 8 <= (uint32_t)len - 2; k += 8)
+				obuf_printf(o, " %u-%u", tree_be32(v + k) - fp->sack_base, tree_be32(v + k + 4) - fp->sack_base);
+			obuf_printf(o, "\n            Kind: SACK (5)\n            Length: %u\n", len);
+			break;
+		case 8:
+			if (len == 10)
+				obuf_printf(o, "        TCP Option - Timestamps: TSval %u, TSecr %u\n            Kind: Time Stamp Option (8)\n"
+					       "            Length: 10\n            Timestamp value: %u\n            Timestamp echo reply: %u\n",
+					    tree_be32(v), tree_be32(v + 4), tree_be32(v), tree_be32(v + 4));
+			break;
+		default:
+			obuf_printf(o, "        TCP Option - Kind %u, length %u\n", kind, len);
+			break;
+		}
+		i += len;
+	}
+}
+
 static void tree_tcp_analysis(const struct flow_pkt *fp, struct obuf *o)
 {
-	if (!fp->tcp_valid)
+	if (!fp->tcp_valid || !(fp->has_ta || fp->analysis))
 		return;
 	obuf_puts(o, "    [SEQ/ACK analysis]\n");
 	if (fp->has_acks_frame)
@@ -169,17 +287,23 @@ static void tree_tcp(const struct pkt *p, const struct flow_pkt *fp, struct obuf
 	obuf_printf(o, "    [TCP Segment Len: %u]\n    Sequence Number: %u    (relative sequence number)\n"
 		       "    Sequence Number (raw): %u\n    [Next Sequence Number: %u    (relative sequence number)]\n",
 		    t->len, fp->rel_seq, t->seq, fp->next_seq);
-	obuf_printf(o, "    Acknowledgment Number: %u    (relative ack number)\n    Acknowledgment number (raw): %u\n",
-		    (t->flags & TH_ACK) ? fp->rel_ack : 0, t->ack);
-	obuf_printf(o, "    Header Length: %u bytes (%u)\n    Flags: 0x%03x\n    Window: %u\n"
-		       "    [Calculated window size: %llu]\n",
-		    t->hl, t->hl / 4, t->flags, t->win, (unsigned long long)fp->win_calc);
+	if (t->flags & TH_ACK)
+		obuf_printf(o, "    Acknowledgment Number: %u    (relative ack number)\n", fp->rel_ack);
+	else
+		obuf_puts(o, "    Acknowledgment Number: 0\n");
+	obuf_printf(o, "    Acknowledgment number (raw): %u\n", t->ack);
+	obuf_printf(o, "    %u%u%u%u .... = Header Length: %u bytes (%u)\n", (t->hl / 4 >> 3) & 1, (t->hl / 4 >> 2) & 1,
+		    (t->hl / 4 >> 1) & 1, (t->hl / 4) & 1, t->hl, t->hl / 4);
+	tree_tcp_flags(t, o);
+	obuf_printf(o, "    Window: %u\n    [Calculated window size: %llu]\n", t->win, (unsigned long long)fp->win_calc);
 	if (fp->win_scale >= 0 && !(t->flags & TH_SYN))
 		obuf_printf(o, "    [Window size scaling factor: %d]\n", 1 << fp->win_scale);
 	else if (!(t->flags & TH_SYN))
 		obuf_printf(o, "    [Window size scaling factor: %d (%s)]\n", fp->win_scale,
 			    fp->win_scale == -1 ? "unknown" : "no window scaling used");
-	obuf_printf(o, "    Checksum: 0x%04x [unverified]\n    Urgent Pointer: %u\n", t->csum, t->urp);
+	obuf_printf(o, "    Checksum: 0x%04x [unverified]\n    [Checksum Status: Unverified]\n    Urgent Pointer: %u\n", t->csum,
+		    t->urp);
+	tree_tcp_options(t, fp, o);
 	tree_tcp_analysis(fp, o);
 	if (t->len)
 		obuf_printf(o, "    TCP payload (%u bytes)\n", t->len);
