@@ -215,6 +215,7 @@ static void flow_release(struct flow_table *t, uint32_t id)
 	lru_unlink(t, id);
 	if (f->tcp) {
 		pdu_conv_free(&tcp_at(t, f->tcp - 1)->pdu);
+		tcp_conv_release(tcp_at(t, f->tcp - 1));
 		tcp_at(t, f->tcp - 1)->half[0].base_seq = t->tcp_free;
 		t->tcp_free = f->tcp;
 	}
