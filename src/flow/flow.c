@@ -272,10 +272,27 @@ static void flow_key_make(struct flow_key *k, uint8_t proto, uint8_t alen, const
 	*src_is_a = (uint8_t)!swap;
 }
 
+/* Hashes only the bytes that matter (13 for IPv4, 37 for IPv6): fewer SipHash rounds. */
+static uint64_t flow_key_hash(const struct flow_table *t, const struct flow_key *k)
+{
+	uint8_t b[40];
+	size_t n = 0;
+	memcpy(b, k->a, k->alen);
+	n += k->alen;
+	memcpy(b + n, k->b, k->alen);
+	n += k->alen;
+	b[n++] = (uint8_t)(k->pa >> 8);
+	b[n++] = (uint8_t)k->pa;
+	b[n++] = (uint8_t)(k->pb >> 8);
+	b[n++] = (uint8_t)k->pb;
+	b[n++] = k->proto;
+	return hash_siphash13(&t->key, b, n);
+}
+
 /* Finds or creates the flow for a tuple. Returns index+1 and sets *created. */
 static uint32_t flow_get(struct flow_table *t, const struct flow_key *k, uint8_t src_is_a, int64_t now, int *created)
 {
-	uint64_t h = hash_siphash13(&t->key, k, sizeof *k);
+	uint64_t h = flow_key_hash(t, k);
 	uint32_t s = slot_find(t, k, h, t);
 	*created = 0;
 	if (t->slots[s])

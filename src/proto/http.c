@@ -65,20 +65,24 @@ static int ascii_ieq(const uint8_t *a, const char *b, size_t n)
  * Wireshark's tvb_find_line_end with desegmentation: a CR as the last byte is incomplete). */
 static int64_t http_line_end(struct slice data, uint32_t off, uint32_t *next)
 {
-	struct rd r = rd_make(data.p, data.len);
-	rd_skip(&r, off);
-	for (uint32_t i = off; rd_left(&r); i++) {
-		uint8_t c = rd_u8(&r);
-		if (c == '\n') {
-			*next = i + 1;
-			return i - off;
-		}
-		if (c == '\r') {
-			if (!rd_left(&r))
-				return -1;
-			*next = rd_peek(&r, 0) == '\n' ? i + 2 : i + 1;
-			return i - off;
-		}
+	if (off >= data.len)
+		return -1;
+	/* the first CR or LF ends the line; memchr keeps this fast on long bodies */
+	const uint8_t *start = data.p + off;
+	size_t left = data.len - off;
+	const uint8_t *lf = memchr(start, '\n', left);
+	const uint8_t *cr = memchr(start, '\r', lf ? (size_t)(lf - start) : left);
+	if (cr) {
+		uint32_t i = (uint32_t)(cr - data.p);
+		if (i + 1 >= data.len)
+			return -1; /* a CR at the end: wait to see whether LF follows */
+		*next = data.p[i + 1] == '\n' ? i + 2 : i + 1;
+		return i - off;
+	}
+	if (lf) {
+		uint32_t i = (uint32_t)(lf - data.p);
+		*next = i + 1;
+		return i - off;
 	}
 	return -1;
 }
