@@ -16,6 +16,16 @@ enum {
 	LT_LINUX_SLL2 = 276,
 	LT_DLT_RAW12 = 12,  /* DLT_RAW on some BSDs */
 	LT_DLT_RAW14 = 14,
+	LT_PPP = 9,
+	LT_FDDI = 10,       /* tshark reads it as FDDI with bit-swapped MAC addresses */
+	LT_PPP_HDLC = 50,   /* PPP in HDLC-like framing (RFC 1662) */
+	LT_ATM_CLIP = 106,  /* Linux ATM Classical IP: the IP packet alone */
+	LT_C_HDLC = 104,    /* Cisco HDLC: address, control, ethertype */
+	LT_PPP_WITH_DIR = 204,
+	LT_NFLOG = 239,     /* Linux netfilter NFLOG: 4-byte header, then TLVs */
+	LT_IPOIB = 242,     /* IP over InfiniBand (RFC 4391) */
+	LT_PKTAP = 258,     /* Apple PKTAP: header with its length and the inner DLT */
+	LT_VSOCK = 271,     /* Linux vsock */
 };
 
 /* `data` is borrowed from the source (mmapped file or libpcap's buffer) and is

@@ -1,4 +1,5 @@
-/* capture.c: opening capture files (mmap, gzip through zlib), dispatch to the format readers. */
+/* capture.c: opening capture files (mmap, gzip through zlib), dispatch to the format readers
+ * (pcap, pcapng, iSeries text traces). */
 #include "capture/capture_int.h"
 
 #include <errno.h>
@@ -149,6 +150,9 @@ int capture_open_file(struct capture **out, const char *path, struct errbuf *e)
 	if (m == 0x0a0d0d0a) {
 		c->kind = CAPTURE_PCAPNG;
 		rc = pcapng_file_open(c, e);
+	} else if (iseries_file_probe(c->map, c->size)) {
+		c->kind = CAPTURE_ISERIES;
+		rc = iseries_file_open(c, e);
 	} else {
 		c->kind = CAPTURE_PCAP;
 		rc = pcap_file_open(c, e);
@@ -166,6 +170,22 @@ int capture_open_file(struct capture **out, const char *path, struct errbuf *e)
 	return 0;
 }
 
+#define CAPTURE_DROP_STEP (32u << 20)
+
+/* Gives the pages already walked back to the kernel, so resident memory stays flat however
+ * large the file (frames before `upto` are never read again: slices live one packet). */
+static void capture_release_behind(struct capture *c, uint64_t upto)
+{
+	if (!c->map || upto < c->dropped + CAPTURE_DROP_STEP + (1u << 20))
+		return;
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t end = (upto - (1u << 20)) & ~(page - 1);
+	if (end > c->dropped) {
+		madvise((void *)(c->map + c->dropped), (size_t)(end - c->dropped), MADV_DONTNEED);
+		c->dropped = end;
+	}
+}
+
 int capture_next(struct capture *c, struct frame *f, struct errbuf *e)
 {
 	for (;;) {
@@ -173,6 +193,7 @@ int capture_next(struct capture *c, struct frame *f, struct errbuf *e)
 		switch (c->kind) {
 		case CAPTURE_PCAP: rc = pcap_file_next(c, f, e); break;
 		case CAPTURE_PCAPNG: rc = pcapng_file_next(c, f, e); break;
+		case CAPTURE_ISERIES: rc = iseries_file_next(c, f, e); break;
 		default: rc = live_next(c, f, e); break;
 		}
 		if (rc == 0 && c->tail_rc < 0) {
@@ -183,6 +204,7 @@ int capture_next(struct capture *c, struct frame *f, struct errbuf *e)
 		}
 		if (rc <= 0)
 			return rc;
+		capture_release_behind(c, f->offset);
 		if (!c->bpf || bpf_set_match(c->bpf, f)) {
 			f->num = ++c->nframes;
 			return 1;
@@ -230,6 +252,7 @@ void capture_close(struct capture *c)
 	if (c->map)
 		munmap((void *)c->map, (size_t)c->size);
 	pcapng_file_free(c);
+	iseries_file_free(c);
 	if (c->bpf)
 		bpf_set_free(c->bpf);
 	free(c->path);

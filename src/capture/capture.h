@@ -1,4 +1,4 @@
-/* capture.h: capture sources (pcap, pcapng, gzip'd either, live interfaces) yielding frames. */
+/* capture.h: capture sources (pcap, pcapng, iSeries text traces, gzip'd any, live interfaces) yielding frames. */
 #ifndef SLEUTH_CAPTURE_CAPTURE_H
 #define SLEUTH_CAPTURE_CAPTURE_H
 
@@ -26,9 +26,10 @@ struct capture_secret {
 	struct slice data;
 };
 
-enum capture_kind { CAPTURE_PCAP, CAPTURE_PCAPNG, CAPTURE_LIVE };
+enum capture_kind { CAPTURE_PCAP, CAPTURE_PCAPNG, CAPTURE_LIVE, CAPTURE_ISERIES };
 
-/* Opens a capture file (pcap or pcapng, optionally gzip-compressed). */
+/* Opens a capture file (pcap, pcapng or an IBM iSeries communications trace printout,
+ * optionally gzip-compressed). */
 int capture_open_file(struct capture **out, const char *path, struct errbuf *e) WARN_UNUSED_RESULT;
 /* Opens a live interface through libpcap. */
 int capture_open_live(struct capture **out, const char *iface, int snaplen, struct errbuf *e) WARN_UNUSED_RESULT;

@@ -20,6 +20,7 @@ struct capture_iface {
 
 struct bpf_set;
 struct live;
+struct iseries;
 
 struct capture {
 	enum capture_kind kind;
@@ -44,7 +45,9 @@ struct capture {
 	size_t nsecrets;
 	struct bpf_set *bpf;       /* owned */
 	struct live *live;         /* owned */
+	struct iseries *iseries;   /* owned: the frames of an iSeries text trace */
 	int fd;
+	uint64_t dropped;          /* pages of the mapping before this offset were given back */
 	int tail_rc;               /* error to report after the last readable frame */
 	struct errbuf tail;
 };
@@ -54,6 +57,11 @@ int pcap_file_next(struct capture *c, struct frame *f, struct errbuf *e);
 int pcapng_file_open(struct capture *c, struct errbuf *e);
 int pcapng_file_next(struct capture *c, struct frame *f, struct errbuf *e);
 void pcapng_file_free(struct capture *c);
+/* IBM iSeries communications trace text: probe 1 if `p` starts like one. */
+int iseries_file_probe(const uint8_t *p, uint64_t size);
+int iseries_file_open(struct capture *c, struct errbuf *e);
+int iseries_file_next(struct capture *c, struct frame *f, struct errbuf *e);
+void iseries_file_free(struct capture *c);
 
 int live_next(struct capture *c, struct frame *f, struct errbuf *e);
 void live_close(struct capture *c);

@@ -1,5 +1,6 @@
 /* decode.c: link layers (Ethernet II, 802.3/LLC, 802.1Q/QinQ, Linux SLL/SLL2, BSD null and
- * loopback, raw IP), ARP (RFC 826), MPLS (RFC 3032), PPPoE (RFC 2516) and GRE (RFC 2784). */
+ * loopback, raw IP, PPP (RFC 1661/1662), Cisco HDLC, FDDI, NFLOG, IPoIB (RFC 4391), PKTAP,
+ * ATM CLIP), ARP (RFC 826), MPLS (RFC 3032), PPPoE (RFC 2516) and GRE (RFC 2784). */
 #include "decode/decode_int.h"
 
 #include <string.h>
@@ -249,6 +250,190 @@ static void decode_null(struct pkt *p, struct rd *r, int loop)
 		decode_ethertype(p, r, 0x86dd, 0);
 }
 
+/* PPP (RFC 1661) with the HDLC-like address and control bytes 0xff 0x03 (RFC 1662) when the
+ * frame starts with 0xff, and a 1-byte protocol field when its low bit is set (protocol field
+ * compression), as tshark reads LINKTYPE_PPP and LINKTYPE_PPP_HDLC. */
+static void decode_ppp(struct pkt *p, struct rd *r, int depth)
+{
+	p->layers |= PL_PPP;
+	if (rd_peek(r, 0) == 0xff)
+		rd_skip(r, 2);
+	uint16_t proto = rd_u8(r);
+	if (!(proto & 1))
+		proto = (uint16_t)(proto << 8 | rd_u8(r));
+	if (!rd_ok(r)) {
+		decode_trunc(p, PL_PPP);
+		return;
+	}
+	p->ppp_proto = proto;
+	switch (proto) {
+	case 0x0021: decode_ethertype(p, r, 0x0800, depth + 1); break;
+	case 0x0057: decode_ethertype(p, r, 0x86dd, depth + 1); break;
+	case 0x0281: decode_ethertype(p, r, 0x8847, depth + 1); break;
+	case 0x0283: decode_ethertype(p, r, 0x8848, depth + 1); break;
+	default: break;
+	}
+}
+
+/* FDDI (ANSI X3.139): frame control, destination and source (bit-swapped as tshark shows
+ * them; they are FDDI fields, not eth.src/eth.dst), then 802.2 LLC for async LLC frames. */
+static void decode_fddi(struct pkt *p, struct rd *r)
+{
+	p->layers |= PL_LINK;
+	uint8_t fc = rd_u8(r);
+	rd_skip(r, 12);
+	if (!rd_ok(r)) {
+		decode_trunc(p, PL_LINK);
+		return;
+	}
+	if ((fc & 0xf8) == 0x50) /* async LLC frame, priority in the low 3 bits */
+		decode_llc(p, r);
+}
+
+/* NFLOG (Linux nfnetlink_log): family, version, resource id (big-endian), then TLVs of a
+ * little-endian length (header included, padded to 4) and type; type 9 holds the packet. */
+static void decode_nflog(struct pkt *p, struct rd *r, int depth)
+{
+	p->layers |= PL_LINK;
+	uint8_t family = rd_u8(r);
+	rd_skip(r, 3);
+	if (!rd_ok(r)) {
+		decode_trunc(p, PL_LINK);
+		return;
+	}
+	for (int i = 0; i < 256 && rd_left(r) >= 4; i++) {
+		uint16_t len = rd_le16(r);
+		uint16_t type = rd_le16(r);
+		if (len < 4) {
+			decode_malformed(p, PP_MALFORMED, PL_LINK);
+			return;
+		}
+		struct rd v = rd_sub(r, (uint32_t)len - 4u);
+		if ((type & 0x7fff) == 9) {
+			if (family == 2)
+				decode_ethertype(p, &v, 0x0800, depth + 1);
+			else if (family == 10)
+				decode_ethertype(p, &v, 0x86dd, depth + 1);
+			return;
+		}
+		rd_skip(r, (4u - (len & 3u)) & 3u);
+		if (!rd_ok(r))
+			return;
+	}
+}
+
+/* IP over InfiniBand as LINKTYPE_IPOIB: a 40-byte address block, the ethertype and 2 reserved
+ * bytes (44 bytes in all, as tshark 4.0 reads it). */
+static void decode_ipoib(struct pkt *p, struct rd *r, int depth)
+{
+	p->layers |= PL_LINK;
+	rd_skip(r, 40);
+	uint16_t type = rd_be16(r);
+	rd_skip(r, 2);
+	if (!rd_ok(r)) {
+		decode_trunc(p, PL_LINK);
+		return;
+	}
+	p->eth.type = type;
+	decode_ethertype(p, r, type, depth + 1);
+}
+
+static void decode_link(struct pkt *p, struct rd *r, uint32_t linktype, int depth);
+
+/* Apple PKTAP: little-endian header length, record type and inner DLT; a packet record
+ * (type 1) with a header of at least 108 bytes carries a frame of that DLT. */
+static void decode_pktap(struct pkt *p, struct rd *r, int depth)
+{
+	p->layers |= PL_LINK;
+	struct rd h = *r;
+	uint32_t hlen = rd_le32(&h);
+	uint32_t rectype = rd_le32(&h);
+	uint32_t dlt = rd_le32(&h);
+	if (!rd_ok(&h)) {
+		decode_trunc(p, PL_LINK);
+		return;
+	}
+	if (hlen < 108) {
+		decode_malformed(p, PP_MALFORMED, PL_LINK);
+		return;
+	}
+	rd_skip(r, hlen);
+	if (!rd_ok(r)) {
+		decode_trunc(p, PL_LINK);
+		return;
+	}
+	if (rectype == 1)
+		decode_link(p, r, dlt, depth + 1);
+}
+
+static void decode_link(struct pkt *p, struct rd *r, uint32_t linktype, int depth)
+{
+	if (depth > 4)
+		return;
+	switch (linktype) {
+	case LT_ETHERNET:
+		decode_ether(p, r);
+		break;
+	case LT_LINUX_SLL:
+		decode_sll(p, r, 0);
+		break;
+	case LT_LINUX_SLL2:
+		decode_sll(p, r, 1);
+		break;
+	case LT_NULL:
+		decode_null(p, r, 0);
+		break;
+	case LT_LOOP:
+		decode_null(p, r, 1);
+		break;
+	case LT_RAW:
+	case LT_DLT_RAW12:
+	case LT_DLT_RAW14:
+	case LT_IPV4:
+	case LT_IPV6:
+		decode_ip(p, r, 0);
+		break;
+	case LT_ATM_CLIP:
+		p->layers |= PL_LINK;
+		decode_ip(p, r, 0);
+		break;
+	case LT_PPP:
+	case LT_PPP_HDLC:
+		decode_ppp(p, r, depth);
+		break;
+	case LT_PPP_WITH_DIR:
+		rd_skip(r, 1);
+		decode_ppp(p, r, depth);
+		break;
+	case LT_C_HDLC: {
+		p->layers |= PL_PPP;
+		rd_skip(r, 2);
+		uint16_t type = rd_be16(r);
+		if (!rd_ok(r)) {
+			decode_trunc(p, PL_PPP);
+			return;
+		}
+		p->eth.type = type;
+		decode_ethertype(p, r, type, depth + 1);
+		break;
+	}
+	case LT_FDDI:
+		decode_fddi(p, r);
+		break;
+	case LT_NFLOG:
+		decode_nflog(p, r, depth);
+		break;
+	case LT_IPOIB:
+		decode_ipoib(p, r, depth);
+		break;
+	case LT_PKTAP:
+		decode_pktap(p, r, depth);
+		break;
+	default:
+		break;
+	}
+}
+
 void decode_frame(const struct frame *f, struct pkt *p)
 {
 	memset(p, 0, offsetof(struct pkt, eth));
@@ -261,32 +446,7 @@ void decode_frame(const struct frame *f, struct pkt *p)
 	p->bogus_hl = p->bogus_len = 0;
 	p->ip6_short = 0;
 	struct rd r = rd_make(f->data, f->caplen);
-	switch (f->linktype) {
-	case LT_ETHERNET:
-		decode_ether(p, &r);
-		break;
-	case LT_LINUX_SLL:
-		decode_sll(p, &r, 0);
-		break;
-	case LT_LINUX_SLL2:
-		decode_sll(p, &r, 1);
-		break;
-	case LT_NULL:
-		decode_null(p, &r, 0);
-		break;
-	case LT_LOOP:
-		decode_null(p, &r, 1);
-		break;
-	case LT_RAW:
-	case LT_DLT_RAW12:
-	case LT_DLT_RAW14:
-	case LT_IPV4:
-	case LT_IPV6:
-		decode_ip(p, &r, 0);
-		break;
-	default:
-		break;
-	}
+	decode_link(p, &r, f->linktype, 0);
 }
 
 void decode_ip_bytes(struct pkt *p, const uint8_t *data, uint32_t len)

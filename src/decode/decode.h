@@ -28,6 +28,8 @@ enum pkt_layer {
 	PL_MPLS = 1u << 13,
 	PL_PPPOE = 1u << 14,
 	PL_INNER_IP = 1u << 15, /* an IP header quoted inside an ICMP error */
+	PL_PPP = 1u << 16,      /* PPP (also HDLC-framed and Cisco HDLC) */
+	PL_LINK = 1u << 17,     /* another link header: FDDI, IPoIB, NFLOG, PKTAP, vsock, ATM CLIP */
 };
 
 /* Why decoding stopped early (the first problem found). */
@@ -75,6 +77,7 @@ struct pkt_ip {
 	uint8_t ext[6];      /* their next-header numbers, in order */
 	uint8_t more_frags;
 	uint8_t alen;        /* 4 or 16 */
+	uint8_t addr_cut;    /* header cut short before the address: 1 source, 2 destination (0: both read) */
 	uint8_t src[16], dst[16];
 	struct slice hdr;    /* the header itself (for checksums and options) */
 	struct slice payload; /* upper-layer bytes present in the frame, limited by the IP length */
@@ -91,6 +94,7 @@ struct pkt_tcp {
 	uint32_t len;        /* segment payload length per the IP length */
 	struct slice payload; /* payload bytes present */
 	uint8_t opts_trunc;  /* options cut short by caplen */
+	uint8_t have_ports;  /* both ports were read (also when the header is cut short after them) */
 };
 
 enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PSH = 0x08, TH_ACK = 0x10, TH_URG = 0x20,
@@ -99,6 +103,7 @@ enum { TH_FIN = 0x01, TH_SYN = 0x02, TH_RST = 0x04, TH_PSH = 0x08, TH_ACK = 0x10
 struct pkt_udp {
 	uint16_t sport, dport, len, csum;
 	struct slice payload;
+	uint8_t have_ports;  /* both ports were read (also when the header is cut short after them) */
 };
 
 struct pkt_icmp {
@@ -117,6 +122,7 @@ struct pkt {
 	uint8_t nip;
 	uint16_t vlan[PKT_MAX_VLAN];
 	uint16_t sll_pkttype, sll_hatype;
+	uint16_t ppp_proto;    /* PL_PPP: the PPP protocol field */
 	uint32_t null_family;
 	struct pkt_eth eth;
 	struct pkt_arp arp;

@@ -55,8 +55,10 @@ static void decode_ip4(struct pkt *p, struct rd *r, int depth)
 	ip->proto = rd_u8(r);
 	ip->l4 = ip->proto;
 	ip->csum = rd_be16(r);
-	rd_copy(r, ip->src, 4);
-	rd_copy(r, ip->dst, 4);
+	if (!rd_copy(r, ip->src, 4))
+		ip->addr_cut |= 1;
+	if (!rd_copy(r, ip->dst, 4))
+		ip->addr_cut |= 2; /* tshark shows only the addresses it could read */
 	if (!rd_ok(r)) {
 		uint32_t wire = decode_wire_left(p, &(struct rd){ .p = start, .len = avail });
 		if (wire < 20)
@@ -157,8 +159,10 @@ static void decode_ip6(struct pkt *p, struct rd *r, int depth)
 	ip->totlen = rd_be16(r);
 	ip->proto = rd_u8(r);
 	ip->ttl = rd_u8(r);
-	rd_copy(r, ip->src, 16);
-	rd_copy(r, ip->dst, 16);
+	if (!rd_copy(r, ip->src, 16))
+		ip->addr_cut |= 1;
+	if (!rd_copy(r, ip->dst, 16))
+		ip->addr_cut |= 2;
 	if (wire < 40 && p->nip == 1) {
 		/* "Invalid IPv6 header (N bytes, need exactly 40)", then the read fails */
 		p->ip6_short = (uint8_t)(wire ? wire : 1);
@@ -171,11 +175,13 @@ static void decode_ip6(struct pkt *p, struct rd *r, int depth)
 	}
 	ip->hdr.p = start;
 	ip->hdr.len = 40;
-	struct rd body = rd_sub(r, ip->totlen);
+	/* RFC 2675 jumbogram: payload length 0 with a hop-by-hop header; the framing decides */
+	uint32_t claimed = ip->totlen == 0 && ip->proto == 0 && wire > 40 ? wire - 40 : ip->totlen;
+	struct rd body = rd_sub(r, claimed);
 	if (body.status != RD_OK)
 		body.status = RD_OK;
 	uint8_t nh = ip->proto;
-	uint32_t hl = 40, plen = ip->totlen;
+	uint32_t hl = 40, plen = claimed;
 	for (int i = 0; i < 16 && ip6_is_ext(nh); i++) {
 		if ((nh == 0 || nh == 43 || nh == 60) && ip->next_ext < sizeof ip->ext)
 			ip->ext[ip->next_ext++] = nh; /* tshark names it before reading it */

@@ -11,6 +11,7 @@ static void decode_tcp(struct pkt *p, struct pkt_ip *ip, struct rd *r)
 	memset(t, 0, sizeof *t);
 	t->sport = rd_be16(r);
 	t->dport = rd_be16(r);
+	t->have_ports = rd_ok(r);
 	t->seq = rd_be32(r);
 	t->ack = rd_be32(r);
 	uint16_t w = rd_be16(r);
@@ -54,6 +55,7 @@ static void decode_udp(struct pkt *p, struct rd *r)
 	struct pkt_udp *u = &p->udp;
 	u->sport = rd_be16(r);
 	u->dport = rd_be16(r);
+	u->have_ports = rd_ok(r);
 	u->len = rd_be16(r);
 	u->csum = rd_be16(r);
 	if (!rd_ok(r)) {

@@ -4,6 +4,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "proto/proto.h"
+
 static int64_t fx_time(const struct fctx *c) { return frame_ns(c->p->fr); }
 
 #define GET(fn) static int fn(struct fctx *c, struct fval *v, int n)
@@ -47,8 +49,8 @@ static const struct pkt_ip *ip_nth(const struct fctx *c, uint8_t ver, int n)
 #define IP4(expr) { const struct pkt_ip *ip = ip_nth(c, 4, n); if (!ip) return 0; expr; return 1; }
 #define IP6(expr) { const struct pkt_ip *ip = ip_nth(c, 6, n); if (!ip) return 0; expr; return 1; }
 
-GET(f_ip_src) IP4(v->b = ip->src)
-GET(f_ip_dst) IP4(v->b = ip->dst)
+GET(f_ip_src) IP4(if (ip->addr_cut & 1) return 0; v->b = ip->src)
+GET(f_ip_dst) IP4(if (ip->addr_cut & 2) return 0; v->b = ip->dst)
 GET(f_ip_ttl) IP4(v->u = ip->ttl)
 GET(f_ip_proto) IP4(v->u = ip->proto)
 GET(f_ip_id) IP4(v->u = ip->id)
@@ -60,8 +62,8 @@ GET(f_ip_flags_df) IP4(v->u = (ip->frag >> 14) & 1)
 GET(f_ip_flags_mf) IP4(v->u = (ip->frag >> 13) & 1)
 GET(f_ip_frag_offset) IP4(v->u = ip->frag_off)
 GET(f_ip_checksum) IP4(v->u = ip->csum)
-GET(f_ipv6_src) IP6(v->b = ip->src)
-GET(f_ipv6_dst) IP6(v->b = ip->dst)
+GET(f_ipv6_src) IP6(if (ip->addr_cut & 1) return 0; v->b = ip->src)
+GET(f_ipv6_dst) IP6(if (ip->addr_cut & 2) return 0; v->b = ip->dst)
 GET(f_ipv6_nxt) IP6(v->u = ip->proto)
 GET(f_ipv6_hlim) IP6(v->u = ip->ttl)
 GET(f_ipv6_plen) IP6(v->u = ip->totlen)
@@ -72,14 +74,15 @@ static int l4_ports(const struct fctx *c, uint8_t proto, uint16_t *sp, uint16_t 
 {
 	const struct pkt *p = c->p;
 	if (proto == 6 && (p->layers & PL_TCP)) {
-		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_TCP) && p->tcp.hl == 0)
+		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_TCP) && p->tcp.hl == 0 &&
+		    !p->tcp.have_ports)
 			return 0;
 		*sp = p->tcp.sport;
 		*dp = p->tcp.dport;
 		return 1;
 	}
 	if (proto == 17 && (p->layers & PL_UDP)) {
-		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_UDP))
+		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_UDP) && !p->udp.have_ports)
 			return 0;
 		*sp = p->udp.sport;
 		*dp = p->udp.dport;
@@ -160,9 +163,63 @@ GET(f_icmp_seq) { if (!(c->p->layers & PL_ICMP) || (c->p->icmp.type != 0 && c->p
 GET(f_icmpv6_type) { if (!(c->p->layers & PL_ICMP6)) return 0; return U(c->p->icmp.type); }
 GET(f_icmpv6_code) { if (!(c->p->layers & PL_ICMP6)) return 0; return U(c->p->icmp.code); }
 
+/* Address fields that match either side (Wireshark's eth.addr, ip.addr, ipv6.addr): the
+ * occurrences are destination and source (Ethernet) or source and destination (IP) in turn. */
+GET(f_eth_addr)
+{
+	if (!(c->p->layers & PL_ETH) || n > 1)
+		return 0;
+	v->b = n == 0 ? c->p->eth.dst : c->p->eth.src;
+	return v->b != NULL;
+}
+GET(f_ip_addr) { const struct pkt_ip *ip = ip_nth(c, 4, n / 2); if (!ip) return 0; v->b = (n & 1) ? ip->dst : ip->src; return 1; }
+GET(f_ipv6_addr) { const struct pkt_ip *ip = ip_nth(c, 6, n / 2); if (!ip) return 0; v->b = (n & 1) ? ip->dst : ip->src; return 1; }
+
+/* Protocol presence (FT_NONE): true when Wireshark's tree would hold the protocol. TCP and
+ * UDP headers quoted inside an ICMP error count, as Wireshark dissects them. */
+GET(f_p_frame) { (void)c; (void)v; return 1; }
+GET(f_p_eth) { (void)v; return (c->p->layers & PL_ETH) != 0; }
+GET(f_p_arp) { (void)v; return (c->p->layers & PL_ARP) != 0; }
+GET(f_p_ip) { (void)v; return ip_nth(c, 4, 0) != NULL; }
+GET(f_p_ipv6) { (void)v; return ip_nth(c, 6, 0) != NULL; }
+GET(f_p_tcp) { (void)v; return (c->p->layers & PL_TCP) || (c->p->inner_l4 == 6 && !(c->p->layers & (PL_TCP | PL_UDP))); }
+GET(f_p_udp) { (void)v; return (c->p->layers & PL_UDP) || (c->p->inner_l4 == 17 && !(c->p->layers & (PL_TCP | PL_UDP))); }
+GET(f_p_icmp) { (void)v; return (c->p->layers & PL_ICMP) != 0; }
+GET(f_p_icmpv6) { (void)v; return (c->p->layers & PL_ICMP6) != 0; }
+
+/* An application protocol over TCP: the frame where a PDU of that dissector ends (src/flow/pdu.c),
+ * the frame tshark shows it in; for dissectors that add their tree item before asking TCP for
+ * more data (SSH, TLS), also the first segment of a PDU (the dissector ran and set Info). */
+static int fx_app(const struct fctx *c, const char *name, int on_first_segment)
+{
+	const struct proto_desc *pd;
+	if (!c->fp || !c->fp->app_proto)
+		return 0;
+	if (!(c->fp->pdu & FP_PDU_DONE) &&
+	    !(on_first_segment && (c->fp->pdu & FP_PDU_SEGMENT) && c->fp->app_info != PROTO_INFO_KEEP))
+		return 0;
+	pd = proto_get((size_t)c->fp->app_proto - 1);
+	return pd && !strcmp(pd->name, name);
+}
+GET(f_p_http) { (void)v; return fx_app(c, "http", 0); }
+GET(f_p_tls) { (void)v; return fx_app(c, "tls", 1); }
+GET(f_p_ssh) { (void)v; return fx_app(c, "ssh", 1); }
+
 #define F(n, t, w, fn, d) { n, t, w, d, fn, 0 }
 #define FM(n, t, w, fn, d) { n, t, w, d, fn, 1 }
 static const struct field_def fields[] = {
+	F("frame", FT_NONE, 0, f_p_frame, "Frame"),
+	F("eth", FT_NONE, 0, f_p_eth, "Ethernet"),
+	F("arp", FT_NONE, 0, f_p_arp, "Address Resolution Protocol"),
+	F("ip", FT_NONE, 0, f_p_ip, "Internet Protocol Version 4"),
+	F("ipv6", FT_NONE, 0, f_p_ipv6, "Internet Protocol Version 6"),
+	F("tcp", FT_NONE, 0, f_p_tcp, "Transmission Control Protocol"),
+	F("udp", FT_NONE, 0, f_p_udp, "User Datagram Protocol"),
+	F("icmp", FT_NONE, 0, f_p_icmp, "Internet Control Message Protocol"),
+	F("icmpv6", FT_NONE, 0, f_p_icmpv6, "Internet Control Message Protocol v6"),
+	F("http", FT_NONE, 0, f_p_http, "Hypertext Transfer Protocol (over TCP)"),
+	F("tls", FT_NONE, 0, f_p_tls, "Transport Layer Security (over TCP)"),
+	F("ssh", FT_NONE, 0, f_p_ssh, "SSH Protocol"),
 	F("frame.number", FT_UINT, 0, f_frame_number, "Frame number"),
 	F("frame.len", FT_UINT, 0, f_frame_len, "Frame length on the wire"),
 	F("frame.cap_len", FT_UINT, 0, f_frame_cap_len, "Frame length stored into the capture file"),
@@ -176,6 +233,7 @@ static const struct field_def fields[] = {
 	F("_ws.col.Info", FT_STRING, 0, f_col_info, "Info column"),
 	F("eth.src", FT_ETHER, 0, f_eth_src, "Ethernet source"),
 	F("eth.dst", FT_ETHER, 0, f_eth_dst, "Ethernet destination"),
+	FM("eth.addr", FT_ETHER, 0, f_eth_addr, "Ethernet source or destination"),
 	F("eth.type", FT_HEX, 4, f_eth_type, "Ethertype"),
 	F("vlan.id", FT_UINT, 0, f_vlan_id, "VLAN id"),
 	F("arp.opcode", FT_UINT, 0, f_arp_opcode, "ARP opcode"),
@@ -185,6 +243,7 @@ static const struct field_def fields[] = {
 	F("arp.dst.proto_ipv4", FT_IPV4, 0, f_arp_dst_ip, "Target IP address"),
 	FM("ip.src", FT_IPV4, 0, f_ip_src, "IPv4 source"),
 	FM("ip.dst", FT_IPV4, 0, f_ip_dst, "IPv4 destination"),
+	FM("ip.addr", FT_IPV4, 0, f_ip_addr, "IPv4 source or destination"),
 	FM("ip.ttl", FT_UINT, 0, f_ip_ttl, "Time to live"),
 	FM("ip.proto", FT_UINT, 0, f_ip_proto, "Protocol"),
 	FM("ip.id", FT_HEX, 4, f_ip_id, "Identification"),
@@ -198,6 +257,7 @@ static const struct field_def fields[] = {
 	FM("ip.checksum", FT_HEX, 4, f_ip_checksum, "Header checksum"),
 	FM("ipv6.src", FT_IPV6, 0, f_ipv6_src, "IPv6 source"),
 	FM("ipv6.dst", FT_IPV6, 0, f_ipv6_dst, "IPv6 destination"),
+	FM("ipv6.addr", FT_IPV6, 0, f_ipv6_addr, "IPv6 source or destination"),
 	FM("ipv6.nxt", FT_UINT, 0, f_ipv6_nxt, "Next header"),
 	FM("ipv6.hlim", FT_UINT, 0, f_ipv6_hlim, "Hop limit"),
 	FM("ipv6.plen", FT_UINT, 0, f_ipv6_plen, "Payload length"),

@@ -608,10 +608,19 @@ void col_info(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 	if (l & PL_TCP) {
 		if (!pkt_trunc_at(p, PL_TCP) || p->tcp.opts_trunc || p->problem == PP_MALFORMED)
 			info_tcp(p, fp, o);
+		else if (p->tcp.have_ports) /* cut short after the ports: tshark has written only them */
+			obuf_printf(o, "%u \xe2\x86\x92 %u", p->tcp.sport, p->tcp.dport);
 	} else if (l & PL_UDP) {
-		if (!pkt_trunc_at(p, PL_UDP))
+		const struct pkt_ip *uip = pkt_ip_last(p);
+		if (!pkt_trunc_at(p, PL_UDP) && p->udp.len == 0 && uip && uip->ver == 6 && uip->payload_len > 8)
+			/* RFC 2675: a zero UDP length inside an IPv6 jumbogram means "the rest" */
+			obuf_printf(o, "%u \xe2\x86\x92 %u Len=%u [Jumbogram]", p->udp.sport, p->udp.dport,
+				    uip->payload_len - 8u);
+		else if (!pkt_trunc_at(p, PL_UDP))
 			obuf_printf(o, "%u \xe2\x86\x92 %u Len=%u", p->udp.sport, p->udp.dport,
 				    p->udp.len >= 8 ? p->udp.len - 8u : 0);
+		else if (p->udp.have_ports) /* tshark writes the ports before it reads the length */
+			obuf_printf(o, "%u \xe2\x86\x92 %u", p->udp.sport, p->udp.dport);
 		if (p->udp.len > 8 && p->udp.payload.len < p->udp.len - 8u && p->problem == PP_NONE &&
 		    pkt_ip_last(p)->payload.len < pkt_ip_last(p)->payload_len)
 			obuf_puts(o, "[Packet size limited during capture]");
