@@ -441,6 +441,7 @@ void decode_frame(const struct frame *f, struct pkt *p)
 	p->fr = f;
 	p->nip = 0;
 	p->inner_l4 = 0;
+	p->inner_udp_len = 0;
 	p->l4_frag = 0;
 	p->bad_ver = 0;
 	p->bogus_hl = p->bogus_len = 0;

@@ -135,6 +135,7 @@ struct pkt {
 	uint8_t inner_l4;      /* 6 or 17 when ports below are valid */
 	uint16_t inner_sport, inner_dport;
 	uint32_t inner_seq;
+	uint16_t inner_udp_len; /* the quoted UDP header's length (0: not captured) */
 	uint8_t l4_frag;       /* transport not decoded because the IP packet is a fragment */
 	uint8_t bad_ver;       /* PP_BAD_IP_VER: the version nibble found */
 	uint16_t bogus_hl, bogus_len; /* PP_BAD_IP_HL / PP_BAD_IP_LEN: header length and total length */

@@ -150,6 +150,8 @@ static void decode_icmp_inner(struct pkt *p, struct rd *r)
 		p->inner_dport = dp;
 		if (ip->l4 == 6)
 			p->inner_seq = rd_be32(r);
+		else
+			p->inner_udp_len = rd_be16(r);
 	}
 }
 

@@ -104,13 +104,14 @@ GET(f_udp_dstport) { uint16_t s, d; if (!l4_ports(c, 17, &s, &d)) return 0; retu
 GET(f_udp_port) { uint16_t s, d; if (!l4_ports(c, 17, &s, &d)) return 0; v->u = s; v->u2 = d; return 1; }
 GET(f_tcp_stream) { if (c->fp->tcp_stream < 0) return 0; return U(c->fp->tcp_stream); }
 GET(f_udp_stream) { if (c->fp->udp_stream < 0) return 0; return U(c->fp->udp_stream); }
-GET(f_udp_length) { if (!(c->p->layers & PL_UDP)) return 0; return U(c->p->udp.len); }
+GET(f_udp_length) { if (c->p->layers & PL_UDP) return U(c->p->udp.len); if (c->p->inner_l4 == 17 && c->p->inner_udp_len) return U(c->p->inner_udp_len); return 0; }
 GET(f_udp_checksum) { if (!(c->p->layers & PL_UDP)) return 0; return U(c->p->udp.csum); }
 
 #define TCPV(expr) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid) return 0; expr; return 1; }
 GET(f_tcp_seq) TCPV(v->u = c->fp->rel_seq)
 GET(f_tcp_seq_raw) TCPV(v->u = c->p->tcp.seq)
-GET(f_tcp_ack) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid) return 0; return U((c->p->tcp.flags & TH_ACK) ? c->fp->rel_ack : 0); }
+/* relative when the ACK flag is set; otherwise the raw field, as Wireshark shows it */
+GET(f_tcp_ack) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid) return 0; return U((c->p->tcp.flags & TH_ACK) ? c->fp->rel_ack : c->p->tcp.ack); }
 GET(f_tcp_ack_raw) { if (!(c->p->layers & PL_TCP) || !c->fp->tcp_valid) return 0; return U(c->p->tcp.ack); }
 GET(f_tcp_nxtseq) TCPV(v->u = c->fp->next_seq)
 GET(f_tcp_len) TCPV(v->u = c->p->tcp.len)
@@ -132,7 +133,7 @@ static int an(struct fctx *c, uint32_t bit)
 	return (c->p->layers & PL_TCP) && c->fp->tcp_valid && (c->fp->analysis & bit);
 }
 
-GET(f_ta_flags) { (void)v; return (c->p->layers & PL_TCP) && c->fp->tcp_valid && (c->fp->analysis & ~(uint32_t)TA_REUSED); }
+GET(f_ta_flags) { (void)v; return (c->p->layers & PL_TCP) && c->fp->tcp_valid && c->fp->analysis; }
 GET(f_ta_retrans) { (void)v; return an(c, TA_RETRANS | TA_FAST_RETRANS | TA_SPURIOUS); }
 GET(f_ta_fast_retrans) { (void)v; return an(c, TA_FAST_RETRANS); }
 GET(f_ta_spurious) { (void)v; return an(c, TA_SPURIOUS); }
