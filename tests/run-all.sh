@@ -54,5 +54,22 @@ else
 	echo "SKIP conformance: ../shared/captures not found (tshark references live there)"
 fi
 
+# 6. conversation tables (sleuth conv tcp/udp) against tshark's -z conv references (skipped when absent)
+if [ -d ../shared/captures/reference ]; then
+	if python3 tests/conformance/conv.py --sleuth ./sleuth --shared ../shared > "$BUILD/conv.log" 2>&1; then ok "conv tables against tshark"; else ko "conv tables against tshark"; fi
+	cat "$BUILD/conv.log"
+else
+	echo "SKIP conv conformance: ../shared/captures/reference not found"
+fi
+
+# 7. display filters (-Y) against tshark 4.0's recorded selections (tests/conformance/filters.tsv)
+sh tests/conformance/filters.sh ./sleuth > "$BUILD/filters.log" 2>&1
+fp=$(grep -c '^PASS' "$BUILD/filters.log")
+ff=$(grep -c '^FAIL' "$BUILD/filters.log")
+pass=$((pass + fp))
+fail=$((fail + ff))
+grep -A2 '^FAIL' "$BUILD/filters.log" | head -30
+tail -1 "$BUILD/filters.log"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -7,5 +7,9 @@ enum { EXIT_OK = 0, EXIT_BADINPUT = 1, EXIT_USAGE = 2 };
 
 int cli_packets(int argc, char **argv);
 int cli_fields(void);
+int cli_conv(int argc, char **argv);
+int cli_hosts(int argc, char **argv);
+int cli_follow(int argc, char **argv);
+int cli_stats(int argc, char **argv);
 
 #endif

@@ -15,6 +15,10 @@ static void main_usage(FILE *f)
 	      "commands:\n"
 	      "  packets   list packets as tshark does (-T fields|text, -e FIELD, -V, -c N, -t FMT, -f BPF, -i IFACE)\n"
 	      "  fields    list the field names sleuth knows\n"
+	      "  conv      conversation table as tshark -z conv (eth|ip|ipv6|tcp|udp, --sort)\n"
+	      "  hosts     endpoints with packets, bytes, names learned and MAC vendor\n"
+	      "  follow    a TCP or UDP stream's payload ('tcp.stream eq N', --ascii|--hex|--raw)\n"
+	      "  stats     io (--interval) and expert statistics\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "Run 'sleuth packets --help' for the options of a command.\n",
@@ -32,6 +36,14 @@ int main(int argc, char **argv)
 		return cli_packets(argc - 1, argv + 1);
 	if (!strcmp(cmd, "fields"))
 		return cli_fields();
+	if (!strcmp(cmd, "conv"))
+		return cli_conv(argc - 1, argv + 1);
+	if (!strcmp(cmd, "hosts"))
+		return cli_hosts(argc - 1, argv + 1);
+	if (!strcmp(cmd, "follow"))
+		return cli_follow(argc - 1, argv + 1);
+	if (!strcmp(cmd, "stats"))
+		return cli_stats(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("sleuth %s\n", SLEUTH_VERSION);
 		return EXIT_OK;

@@ -11,6 +11,7 @@
 #include "capture/capture.h"
 #include "cli/cli.h"
 #include "decode/decode.h"
+#include "filter/dfilter.h"
 #include "filter/fields.h"
 #include "flow/flow.h"
 #include "flow/ipfrag.h"
@@ -24,6 +25,7 @@ enum time_fmt { TF_REL, TF_ABS, TF_ABS_DATE, TF_DELTA, TF_DELTA_DISP, TF_EPOCH, 
 
 struct packets_opts {
 	const char *file, *iface, *bpf;
+	const char *dfilter;      /* -Y display filter text (argv) */
 	enum out_mode mode;
 	enum time_fmt tfmt;
 	int verbose, quiet, header, occurrence; /* occurrence: 'f', 'l', 'a' */
@@ -59,6 +61,7 @@ static void packets_usage(FILE *f)
 	      "  -r FILE        read a pcap/pcapng capture (also .gz)\n"
 	      "  -i IFACE       capture live from an interface (libpcap)\n"
 	      "  -f BPF         capture filter in tcpdump syntax (also applied to files)\n"
+	      "  -Y FILTER      display filter in Wireshark syntax (e.g. 'tcp.port == 80 && ip.addr == 10.0.0.0/8')\n"
 	      "  -c N           stop after N packets\n"
 	      "  -T text|fields output format (default text)\n"
 	      "  -e FIELD       a field to print with -T fields (repeatable)\n"
@@ -121,11 +124,12 @@ static int packets_parse(struct packets_opts *o, int argc, char **argv)
 	o->aggregator = ',';
 	int c;
 	optind = 1;
-	while ((c = getopt(argc, argv, "r:i:f:c:T:e:E:t:VnN:qh")) != -1) {
+	while ((c = getopt(argc, argv, "r:i:f:c:T:e:E:t:VnN:qhY:")) != -1) {
 		switch (c) {
 		case 'r': o->file = optarg; break;
 		case 'i': o->iface = optarg; break;
 		case 'f': o->bpf = optarg; break;
+		case 'Y': o->dfilter = optarg; break;
 		case 'c': o->count = strtoull(optarg, NULL, 10); break;
 		case 'T':
 			if (!strcmp(optarg, "fields"))
@@ -356,10 +360,26 @@ int cli_packets(int argc, char **argv)
 		packets_usage(stderr);
 		return EXIT_USAGE;
 	}
+	struct dfilter *df = NULL; /* compiled before the capture is opened: a bad filter reads nothing */
+	if (opts.dfilter) {
+		struct errbuf de;
+		uint32_t dlen;
+		if (dfilter_compile(&df, opts.dfilter, &de, &dlen) < 0) {
+			struct obuf eo;
+			obuf_init(&eo);
+			obuf_puts(&eo, "sleuth: ");
+			dfilter_format_error(opts.dfilter, &de, dlen, &eo);
+			obuf_flush(&eo, stderr);
+			obuf_free(&eo);
+			return EXIT_USAGE;
+		}
+	}
 	struct capture *cap;
 	int status = packets_open(&opts, &cap);
-	if (status != EXIT_OK)
+	if (status != EXIT_OK) {
+		dfilter_free(df);
 		return status;
+	}
 	struct flow_config fc;
 	flow_config_default(&fc);
 	struct flow_table *ft;
@@ -405,6 +425,16 @@ int cli_packets(int argc, char **argv)
 			r->first_ns = r->prev_ns = ns;
 			r->have_first = 1;
 		}
+		if (df) { /* the flow table and TCP analysis above saw the packet; only the output is filtered */
+			struct fctx dctx = { .p = &r->pkt, .fp = &r->fp, .first_ns = r->first_ns, .prev_ns = r->prev_ns,
+					     .render_cols = packets_render_cols, .render_arg = r };
+			if (!dfilter_match(df, &dctx)) {
+				r->prev_ns = ns;
+				if (opts.count && ++n >= opts.count) /* -c counts packets read, as tshark */
+					break;
+				continue;
+			}
+		}
 		if (!opts.quiet) {
 			if (opts.mode == OUT_FIELDS) {
 				struct fctx fctx = { .p = &r->pkt, .fp = &r->fp, .first_ns = r->first_ns, .prev_ns = r->prev_ns,
@@ -443,6 +473,7 @@ int cli_packets(int argc, char **argv)
 	flow_table_free(ft);
 	ipfrag_table_free(frag);
 	capture_close(cap);
+	dfilter_free(df);
 	return status;
 }
 

@@ -120,6 +120,7 @@ struct pkt {
 	uint8_t problem_layer; /* the PL_ bit index where it happened */
 	uint8_t nvlan;
 	uint8_t nip;
+	uint8_t udp_ip;        /* index in ip[] of the header that carries the (last) UDP header */
 	uint16_t vlan[PKT_MAX_VLAN];
 	uint16_t sll_pkttype, sll_hatype;
 	uint16_t ppp_proto;    /* PL_PPP: the PPP protocol field */

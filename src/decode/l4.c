@@ -52,6 +52,7 @@ static void decode_udp_tunnel(struct pkt *p, const struct pkt_udp *u);
 static void decode_udp(struct pkt *p, struct rd *r)
 {
 	p->layers |= PL_UDP;
+	p->udp_ip = (uint8_t)(p->nip ? p->nip - 1 : 0);
 	struct pkt_udp *u = &p->udp;
 	u->sport = rd_be16(r);
 	u->dport = rd_be16(r);

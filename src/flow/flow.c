@@ -469,7 +469,8 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pk
 	} else if (p->layers & PL_UDP) {
 		if (p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_UDP))
 			return;
-		flow_udp(t, p, ip->alen, ip->src, p->udp.sport, ip->dst, p->udp.dport, p->udp.payload, out);
+		const struct pkt_ip *uip = &p->ip[p->udp_ip]; /* a tunnel's inner layers may not be UDP */
+		flow_udp(t, p, uip->alen, uip->src, p->udp.sport, uip->dst, p->udp.dport, p->udp.payload, out);
 	} else if (p->layers & PL_INNER_IP) {
 		flow_icmp_inner(t, p, out);
 	}

@@ -1,0 +1,143 @@
+/* stats.c: `sleuth stats io|expert`: frames and bytes per interval (tshark -z io,stat) and expert-info counts. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "cli/cli.h"
+#include "cli/walk.h"
+#include "report/stats.h"
+
+#define STATS_MAX_BUCKETS (1u << 22)
+
+struct stats_run {
+	int expert;
+	struct stats_io io;
+	struct stats_expert ex;
+};
+
+/* tcp.analysis flags and the expert condition each one reports. */
+static const struct {
+	uint32_t flag;
+	enum stats_expert_id id;
+} stats_tcp_map[] = {
+	{ TA_RETRANS, SE_RETRANS }, { TA_FAST_RETRANS, SE_FAST_RETRANS }, { TA_SPURIOUS, SE_SPURIOUS },
+	{ TA_OOO, SE_OOO }, { TA_LOST, SE_LOST }, { TA_ACK_LOST, SE_ACK_LOST }, { TA_DUPACK, SE_DUPACK },
+	{ TA_ZERO_WIN, SE_ZERO_WIN }, { TA_ZWP, SE_ZWP }, { TA_ZWP_ACK, SE_ZWP_ACK }, { TA_WIN_FULL, SE_WIN_FULL },
+	{ TA_WIN_UPDATE, SE_WIN_UPDATE }, { TA_KEEPALIVE, SE_KEEPALIVE }, { TA_KEEPALIVE_ACK, SE_KEEPALIVE_ACK },
+	{ TA_REUSED, SE_REUSED },
+};
+
+static void stats_usage(FILE *f)
+{
+	fputs("usage: sleuth stats io [--interval DURATION] CAPTURE   frames and bytes per interval (tshark -z io,stat)\n"
+	      "       sleuth stats expert CAPTURE                    counts of tcp.analysis conditions and of\n"
+	      "                                                      malformed and truncated packets\n"
+	      "  DURATION: seconds (1, 0.5) or with a unit: 100ms, 10s, 5m, 1h (default 1s)\n",
+	      f);
+}
+
+/* "1", "0.5", "100ms", "10s", "5m", "1h" -> nanoseconds; -1 when not a positive duration. */
+static int64_t stats_parse_duration(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	double mul = 1e9;
+	if (!strcmp(end, "ms")) mul = 1e6;
+	else if (!strcmp(end, "us")) mul = 1e3;
+	else if (!strcmp(end, "m")) mul = 60e9;
+	else if (!strcmp(end, "h")) mul = 3600e9;
+	else if (*end && strcmp(end, "s")) return -1;
+	if (end == s || !(v > 0) || v * mul > 9e18 || v * mul < 1)
+		return -1;
+	return (int64_t)(v * mul + 0.5);
+}
+
+static int stats_on_pkt(void *arg, const struct walk_pkt *w)
+{
+	struct stats_run *r = arg;
+	if (!r->expert) {
+		stats_io_add(&r->io, w->rel_ns, w->p->fr->len);
+		return 0;
+	}
+	if (w->fp->tcp_valid && w->fp->analysis)
+		for (size_t i = 0; i < sizeof stats_tcp_map / sizeof *stats_tcp_map; i++)
+			if (w->fp->analysis & stats_tcp_map[i].flag)
+				stats_expert_add_tcp(&r->ex, stats_tcp_map[i].id);
+	if (w->p->problem != PP_NONE)
+		stats_expert_add_problem(&r->ex, w->p->problem_layer, w->p->problem == PP_TRUNC);
+	return 0;
+}
+
+int cli_stats(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "interval", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	if (argc < 2 || (strcmp(argv[1], "io") && strcmp(argv[1], "expert"))) {
+		if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+			stats_usage(stdout);
+			return EXIT_OK;
+		}
+		fprintf(stderr, "sleuth: stats needs io or expert%s%s\n", argc >= 2 ? ", not " : "", argc >= 2 ? argv[1] : "");
+		stats_usage(stderr);
+		return EXIT_USAGE;
+	}
+	struct stats_run *r = calloc(1, sizeof *r);
+	if (!r) {
+		log_error("out of memory");
+		return EXIT_BADINPUT;
+	}
+	r->expert = !strcmp(argv[1], "expert");
+	int64_t interval = 1000000000;
+	const char *file = NULL;
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc - 1, argv + 1, "r:nqh", lo, NULL)) != -1) {
+		switch (c) {
+		case 'r': file = optarg; break;
+		case 'n': case 'q': break;
+		case 'i':
+			interval = stats_parse_duration(optarg);
+			if (interval < 0 || r->expert) {
+				fprintf(stderr, "sleuth: bad --interval \"%s\"\n", optarg);
+				free(r);
+				stats_usage(stderr);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': stats_usage(stdout); free(r); return EXIT_OK;
+		default: stats_usage(stderr); free(r); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc - 1)
+		file = file ? NULL : argv[1 + optind++];
+	if (!file || optind < argc - 1) {
+		fprintf(stderr, "sleuth: give one capture file\n");
+		stats_usage(stderr);
+		free(r);
+		return EXIT_USAGE;
+	}
+	struct errbuf e;
+	if (!r->expert && stats_io_init(&r->io, interval, STATS_MAX_BUCKETS, &e) < 0) {
+		log_error("%s", e.msg);
+		free(r);
+		return EXIT_USAGE;
+	}
+	int status = walk_file(file, stats_on_pkt, NULL, r);
+	struct obuf o;
+	obuf_init(&o);
+	if (r->expert)
+		stats_expert_render(&r->ex, &o);
+	else
+		stats_io_render(&r->io, &o);
+	obuf_flush(&o, stdout);
+	fflush(stdout);
+	obuf_free(&o);
+	stats_io_free(&r->io);
+	free(r);
+	return status;
+}

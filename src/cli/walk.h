@@ -1,0 +1,35 @@
+/* walk.h: one pass over a capture file through the standard pipeline (decode, ipfrag, flow table). */
+#ifndef SLEUTH_CLI_WALK_H
+#define SLEUTH_CLI_WALK_H
+
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "decode/decode.h"
+#include "flow/flow.h"
+
+/* What a walk callback sees for one packet. All pointers are borrowed and
+ * valid only during the callback. */
+struct walk_pkt {
+	const struct pkt *p;
+	const struct flow_pkt *fp;
+	int64_t rel_ns;          /* time since the first frame (tshark's frame.time_relative) */
+	int64_t first_ns;        /* time of the first frame */
+};
+
+/* Returns non-zero to stop the walk early. */
+typedef int (*walk_fn)(void *arg, const struct walk_pkt *w);
+/* Called after the last packet, before the capture is closed (may be NULL):
+ * what the capture learned while read (pcapng NRB names) is complete then. */
+typedef void (*walk_end_fn)(void *arg, const struct capture *cap);
+
+/* Reads `path` and calls `fn` per packet. Returns an EXIT_* code; errors are
+ * logged with the file name and byte offset. Packets read before an error
+ * have been passed to `fn` (partial output). */
+int walk_file(const char *path, walk_fn fn, walk_end_fn on_end, void *arg);
+
+/* Splits "tcp.stream eq N" / "udp.stream == N": returns 0 and sets *is_udp and
+ * *stream, or -1 when `s` has another form. */
+int walk_parse_stream_filter(const char *s, int *is_udp, int64_t *stream);
+
+#endif
