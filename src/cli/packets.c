@@ -1,5 +1,4 @@
 /* packets.c: `sleuth packets`: the tshark-style packet list, field output and detail tree. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +9,11 @@
 #include "base/obuf.h"
 #include "capture/capture.h"
 #include "cli/cli.h"
+#include "cli/walk.h"
 #include "decode/decode.h"
 #include "filter/dfilter.h"
 #include "filter/fields.h"
 #include "flow/flow.h"
-#include "flow/ipfrag.h"
 #include "report/columns.h"
 #include "report/tree.h"
 
@@ -39,21 +38,12 @@ struct packets_opts {
 struct packets_run {
 	struct packets_opts *o;
 	struct obuf out, proto, info;
+	struct dfilter *df;           /* owned by cli_packets; NULL without -Y */
 	int64_t first_ns, prev_ns;
-	int have_first;
-	struct pkt pkt;
-	struct flow_pkt fp;
+	uint64_t nread;
+	const struct pkt *pkt_view;   /* the current packet, borrowed during the callback */
+	const struct flow_pkt *fp_view;
 };
-
-static volatile sig_atomic_t packets_stop;
-static struct capture *packets_live;
-
-static void packets_on_signal(int sig)
-{
-	(void)sig;
-	packets_stop = 1;
-	capture_break(packets_live);
-}
 
 static void packets_usage(FILE *f)
 {
@@ -196,7 +186,7 @@ static int packets_parse(struct packets_opts *o, int argc, char **argv)
 
 static void packets_time(struct packets_run *r, struct obuf *o)
 {
-	const struct frame *f = r->pkt.fr;
+	const struct frame *f = r->pkt_view->fr;
 	int64_t ns = frame_ns(f);
 	int digits = f->ts_digits ? f->ts_digits : 6;
 	int64_t div = 1;
@@ -236,8 +226,8 @@ static int packets_render_cols(struct fctx *c)
 	struct packets_run *r = c->render_arg;
 	obuf_reset(&r->proto);
 	obuf_reset(&r->info);
-	col_protocol(&r->pkt, &r->fp, &r->proto);
-	col_info(&r->pkt, &r->fp, &r->info);
+	col_protocol(r->pkt_view, r->fp_view, &r->proto);
+	col_info(r->pkt_view, r->fp_view, &r->info);
 	c->col_protocol = obuf_cstr(&r->proto);
 	c->col_info = obuf_cstr(&r->info);
 	return 0;
@@ -247,7 +237,7 @@ static void packets_text_line(struct packets_run *r)
 {
 	struct obuf *o = &r->out;
 	size_t s = o->len;
-	obuf_u64(o, r->pkt.fr->num);
+	obuf_u64(o, r->pkt_view->fr->num);
 	obuf_pad_from(o, s, 5, 1);
 	obuf_putc(o, ' ');
 	s = o->len;
@@ -255,18 +245,18 @@ static void packets_text_line(struct packets_run *r)
 	obuf_pad_from(o, s, 10, 1);
 	obuf_putc(o, ' ');
 	s = o->len;
-	col_source(&r->pkt, &r->o->co, o);
+	col_source(r->pkt_view, &r->o->co, o);
 	obuf_pad_from(o, s, 12, 1);
 	obuf_puts(o, " \xe2\x86\x92 ");
 	s = o->len;
-	col_destination(&r->pkt, &r->o->co, o);
+	col_destination(r->pkt_view, &r->o->co, o);
 	obuf_pad_from(o, s, 12, 0);
 	obuf_putc(o, ' ');
-	col_protocol(&r->pkt, &r->fp, o);
+	col_protocol(r->pkt_view, r->fp_view, o);
 	obuf_putc(o, ' ');
-	obuf_u64(o, r->pkt.fr->len);
+	obuf_u64(o, r->pkt_view->fr->len);
 	obuf_putc(o, ' ');
-	col_info(&r->pkt, &r->fp, o);
+	col_info(r->pkt_view, r->fp_view, o);
 	obuf_putc(o, '\n');
 }
 
@@ -334,23 +324,43 @@ static void packets_header(struct packets_run *r)
 	obuf_putc(&r->out, '\n');
 }
 
-static int packets_open(struct packets_opts *o, struct capture **cap)
+/* One packet of the walk: the flow table and TCP analysis have seen it; -Y only filters
+ * what is printed. Returns 1 to stop (the -c count reached, or stdout failed). */
+static int packets_on_packet(void *arg, const struct walk_pkt *w)
 {
-	struct errbuf e;
-	int rc = o->iface ? capture_open_live(cap, o->iface, 0, &e) : capture_open_file(cap, o->file, &e);
-	if (rc < 0) {
-		if (e.has_offset)
-			log_error("%s: offset %llu: %s", o->file ? o->file : o->iface, (unsigned long long)e.offset, e.msg);
+	struct packets_run *r = arg;
+	const struct packets_opts *opts = r->o;
+	r->pkt_view = w->p;
+	r->fp_view = w->fp;
+	r->first_ns = w->first_ns;
+	r->prev_ns = w->prev_ns;
+	struct fctx fctx = { .p = w->p, .fp = w->fp, .first_ns = w->first_ns, .prev_ns = w->prev_ns,
+			     .render_cols = packets_render_cols, .render_arg = r };
+	int shown = !r->df || dfilter_match(r->df, &fctx);
+	if (shown && !opts->quiet) {
+		if (opts->mode == OUT_FIELDS)
+			packets_fields_line(r, &fctx);
+		else if (!opts->verbose) /* -V prints the tree alone, as tshark -V */
+			packets_text_line(r);
 		else
-			log_error("%s: %s", o->file ? o->file : o->iface, e.msg);
-		return rc == ERR_USAGE ? EXIT_USAGE : EXIT_BADINPUT;
+			tree_print(w->p, w->fp, &opts->co, w->first_ns, w->prev_ns, &r->out);
+		if (r->out.len > (1u << 16) || opts->iface) {
+			if (obuf_flush(&r->out, stdout) < 0)
+				return 1;
+			if (opts->iface)
+				fflush(stdout);
+		}
 	}
-	if (o->bpf && capture_set_bpf(*cap, o->bpf, &e) < 0) {
-		log_error("%s", e.msg);
-		capture_close(*cap);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
+	return opts->count && ++r->nread >= opts->count; /* -c counts packets read, as tshark */
+}
+
+/* The end of the walk: what is buffered goes out before any read error is reported. */
+static void packets_on_end(void *arg, const struct capture *cap)
+{
+	struct packets_run *r = arg;
+	(void)cap;
+	obuf_flush(&r->out, stdout);
+	fflush(stdout);
 }
 
 int cli_packets(int argc, char **argv)
@@ -374,105 +384,24 @@ int cli_packets(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	struct capture *cap;
-	int status = packets_open(&opts, &cap);
-	if (status != EXIT_OK) {
-		dfilter_free(df);
-		return status;
-	}
-	struct flow_config fc;
-	flow_config_default(&fc);
-	struct flow_table *ft;
-	struct errbuf e;
-	if (flow_table_new(&ft, &fc, &e) < 0) {
-		log_error("%s", e.msg);
-		capture_close(cap);
-		return EXIT_BADINPUT;
-	}
-	struct ipfrag_config ic;
-	ipfrag_config_default(&ic);
-	struct ipfrag_table *frag;
-	if (ipfrag_table_new(&frag, &ic, &e) < 0) {
-		log_error("%s", e.msg);
-		flow_table_free(ft);
-		capture_close(cap);
-		return EXIT_BADINPUT;
-	}
 	struct packets_run *r = calloc(1, sizeof *r);
 	if (!r) {
 		log_error("out of memory");
+		dfilter_free(df);
 		return EXIT_BADINPUT;
 	}
 	r->o = &opts;
+	r->df = df;
 	obuf_init(&r->out);
 	obuf_init(&r->proto);
 	obuf_init(&r->info);
-	if (opts.iface) {
-		packets_live = cap;
-		signal(SIGINT, packets_on_signal);
-		signal(SIGTERM, packets_on_signal);
-	}
 	packets_header(r);
-	struct frame f;
-	int rc = 0;
-	uint64_t n = 0;
-	while (!packets_stop && (rc = capture_next(cap, &f, &e)) == 1) {
-		decode_frame(&f, &r->pkt);
-		ipfrag_packet(frag, &r->pkt); /* the frame completing a datagram shows its upper layers */
-		flow_table_packet(ft, &r->pkt, &r->fp);
-		int64_t ns = frame_ns(&f);
-		if (!r->have_first) {
-			r->first_ns = r->prev_ns = ns;
-			r->have_first = 1;
-		}
-		if (df) { /* the flow table and TCP analysis above saw the packet; only the output is filtered */
-			struct fctx dctx = { .p = &r->pkt, .fp = &r->fp, .first_ns = r->first_ns, .prev_ns = r->prev_ns,
-					     .render_cols = packets_render_cols, .render_arg = r };
-			if (!dfilter_match(df, &dctx)) {
-				r->prev_ns = ns;
-				if (opts.count && ++n >= opts.count) /* -c counts packets read, as tshark */
-					break;
-				continue;
-			}
-		}
-		if (!opts.quiet) {
-			if (opts.mode == OUT_FIELDS) {
-				struct fctx fctx = { .p = &r->pkt, .fp = &r->fp, .first_ns = r->first_ns, .prev_ns = r->prev_ns,
-						     .render_cols = packets_render_cols, .render_arg = r };
-				packets_fields_line(r, &fctx);
-			} else {
-				if (!opts.verbose) /* -V prints the tree alone, as tshark -V */
-					packets_text_line(r);
-				else
-					tree_print(&r->pkt, &r->fp, &opts.co, r->first_ns, r->prev_ns, &r->out);
-			}
-			if (r->out.len > (1u << 16) || opts.iface) {
-				if (obuf_flush(&r->out, stdout) < 0)
-					break;
-				if (opts.iface)
-					fflush(stdout);
-			}
-		}
-		r->prev_ns = ns;
-		if (opts.count && ++n >= opts.count)
-			break;
-	}
-	obuf_flush(&r->out, stdout);
-	fflush(stdout);
-	if (rc < 0) {
-		if (e.has_offset)
-			log_error("%s: offset %llu: %s", capture_path(cap), (unsigned long long)e.offset, e.msg);
-		else
-			log_error("%s: %s", capture_path(cap), e.msg);
-		status = EXIT_BADINPUT;
-	}
+	struct walk_src src = { .file = opts.file, .iface = opts.iface, .bpf = opts.bpf };
+	int status = walk_run(&src, packets_on_packet, packets_on_end, r);
 	obuf_free(&r->out);
 	obuf_free(&r->proto);
 	obuf_free(&r->info);
 	free(r);
-	flow_table_free(ft);
-	ipfrag_table_free(frag);
-	capture_close(cap);
 	dfilter_free(df);
 	return status;
 }

@@ -1,4 +1,5 @@
 /* walk.c: one pass over a capture file through the standard pipeline, shared by the statistics commands. */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,71 +16,101 @@ static void walk_log_err(const char *path, const struct errbuf *e)
 		log_error("%s: %s", path, e->msg);
 }
 
-int walk_file(const char *path, walk_fn fn, walk_end_fn on_end, void *arg)
+static volatile sig_atomic_t walk_stop;
+static struct capture *walk_live;
+
+static void walk_on_signal(int sig)
+{
+	(void)sig;
+	walk_stop = 1;
+	capture_break(walk_live);
+}
+
+static int walk_open(const struct walk_src *src, struct capture **cap)
 {
 	struct errbuf e;
-	struct capture *cap;
-	int rc = capture_open_file(&cap, path, &e);
+	const char *name = src->file ? src->file : src->iface;
+	int rc = src->iface ? capture_open_live(cap, src->iface, 0, &e) : capture_open_file(cap, src->file, &e);
 	if (rc < 0) {
-		walk_log_err(path, &e);
+		walk_log_err(name, &e);
 		return rc == ERR_USAGE ? EXIT_USAGE : EXIT_BADINPUT;
 	}
+	if (src->bpf && capture_set_bpf(*cap, src->bpf, &e) < 0) {
+		log_error("%s", e.msg);
+		capture_close(*cap);
+		return EXIT_USAGE;
+	}
+	if (src->iface) {
+		walk_live = *cap;
+		walk_stop = 0;
+		signal(SIGINT, walk_on_signal);
+		signal(SIGTERM, walk_on_signal);
+	}
+	return EXIT_OK;
+}
+
+int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *arg)
+{
+	struct capture *cap;
+	int status = walk_open(src, &cap);
+	if (status != EXIT_OK)
+		return status;
+	struct errbuf e;
 	struct flow_config fc;
 	flow_config_default(&fc);
-	struct flow_table *ft;
-	if (flow_table_new(&ft, &fc, &e) < 0) {
-		log_error("%s", e.msg);
-		capture_close(cap);
-		return EXIT_BADINPUT;
-	}
+	struct flow_table *ft = NULL;
 	struct ipfrag_config ic;
 	ipfrag_config_default(&ic);
-	struct ipfrag_table *frag;
-	if (ipfrag_table_new(&frag, &ic, &e) < 0) {
-		log_error("%s", e.msg);
-		flow_table_free(ft);
-		capture_close(cap);
-		return EXIT_BADINPUT;
-	}
+	struct ipfrag_table *frag = NULL;
 	struct pkt *p = calloc(1, sizeof *p);
 	struct flow_pkt *fp = calloc(1, sizeof *fp);
-	if (!p || !fp) {
-		log_error("out of memory");
-		free(p);
-		free(fp);
-		ipfrag_table_free(frag);
-		flow_table_free(ft);
-		capture_close(cap);
-		return EXIT_BADINPUT;
+	if (flow_table_new(&ft, &fc, &e) < 0 || ipfrag_table_new(&frag, &ic, &e) < 0 || !p || !fp) {
+		log_error("cannot set up the flow tables: out of memory");
+		status = EXIT_BADINPUT;
+		goto out;
 	}
-	int status = EXIT_OK, have_first = 0;
-	int64_t first_ns = 0;
+	int have_first = 0, rc = 0;
+	int64_t first_ns = 0, prev_ns = 0;
 	struct frame f;
-	while ((rc = capture_next(cap, &f, &e)) == 1) {
+	while (!walk_stop && (rc = capture_next(cap, &f, &e)) == 1) {
 		decode_frame(&f, p);
 		ipfrag_packet(frag, p); /* the frame completing a datagram shows its upper layers */
 		flow_table_packet(ft, p, fp);
 		int64_t ns = frame_ns(&f);
 		if (!have_first) {
-			first_ns = ns;
+			first_ns = prev_ns = ns;
 			have_first = 1;
 		}
-		struct walk_pkt w = { .p = p, .fp = fp, .rel_ns = ns - first_ns, .first_ns = first_ns };
+		struct walk_pkt w = { .p = p, .fp = fp, .rel_ns = ns - first_ns, .first_ns = first_ns, .prev_ns = prev_ns };
+		prev_ns = ns;
 		if (fn(arg, &w))
 			break;
 	}
+	if (on_end) /* what could be read is written out before the error is reported */
+		on_end(arg, cap);
 	if (rc < 0) {
 		walk_log_err(capture_path(cap), &e);
 		status = EXIT_BADINPUT;
 	}
-	if (on_end)
-		on_end(arg, cap);
+out:
+	if (src->iface) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		walk_live = NULL;
+	}
 	free(p);
 	free(fp);
-	ipfrag_table_free(frag);
+	if (frag)
+		ipfrag_table_free(frag);
 	flow_table_free(ft);
 	capture_close(cap);
 	return status;
+}
+
+int walk_file(const char *path, walk_fn fn, walk_end_fn on_end, void *arg)
+{
+	struct walk_src src = { .file = path, .iface = NULL, .bpf = NULL };
+	return walk_run(&src, fn, on_end, arg);
 }
 
 int walk_parse_stream_filter(const char *s, int *is_udp, int64_t *stream)

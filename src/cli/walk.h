@@ -1,4 +1,5 @@
-/* walk.h: one pass over a capture file through the standard pipeline (decode, ipfrag, flow table). */
+/* walk.h: one pass over a capture (file or live interface) through the standard pipeline
+ * (capture, BPF, decode, ipfrag, flow table); every command that reads packets uses it. */
 #ifndef SLEUTH_CLI_WALK_H
 #define SLEUTH_CLI_WALK_H
 
@@ -15,11 +16,19 @@ struct walk_pkt {
 	const struct flow_pkt *fp;
 	int64_t rel_ns;          /* time since the first frame (tshark's frame.time_relative) */
 	int64_t first_ns;        /* time of the first frame */
+	int64_t prev_ns;         /* time of the previous frame (this frame's for the first) */
+};
+
+/* Where packets come from: a file, or a live interface (then SIGINT/SIGTERM end the walk). */
+struct walk_src {
+	const char *file;
+	const char *iface;
+	const char *bpf;         /* capture filter, or NULL */
 };
 
 /* Returns non-zero to stop the walk early. */
 typedef int (*walk_fn)(void *arg, const struct walk_pkt *w);
-/* Called after the last packet, before the capture is closed (may be NULL):
+/* Called after the last packet, before a read error is reported and the capture closed (may be NULL):
  * what the capture learned while read (pcapng NRB names) is complete then. */
 typedef void (*walk_end_fn)(void *arg, const struct capture *cap);
 
@@ -27,6 +36,7 @@ typedef void (*walk_end_fn)(void *arg, const struct capture *cap);
  * logged with the file name and byte offset. Packets read before an error
  * have been passed to `fn` (partial output). */
 int walk_file(const char *path, walk_fn fn, walk_end_fn on_end, void *arg);
+int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *arg);
 
 /* Splits "tcp.stream eq N" / "udp.stream == N": returns 0 and sets *is_udp and
  * *stream, or -1 when `s` has another form. */
