@@ -7,6 +7,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gates  # noqa: E402
+
 FIELDS = ["frame.number", "frame.time_epoch", "frame.len", "eth.src", "eth.dst", "ip.src", "ipv6.src",
           "ip.dst", "ipv6.dst", "tcp.srcport", "udp.srcport", "tcp.dstport", "udp.dstport", "tcp.stream",
           "udp.stream", "_ws.col.Protocol", "_ws.col.Info"]
@@ -124,22 +127,7 @@ def main():
     print("  worst captures (Info mismatches over TCP/UDP/ARP/ICMP/IP packets):")
     for bad, n, rel in worst[: args.worst]:
         print("    %5d of %5d  %s" % (bad, n, rel))
-    failed = 0
-    for rel, rc, err in crashes:
-        print("  CRASH %s: exit %d: %s" % (rel, rc, err))
-        failed += 1
-    with open(args.thresholds) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            name, gate, target = line.split()[:3]
-            if results.get(name, 0.0) + 1e-9 < float(gate):
-                print("  FAIL %s: %.3f%% is below the gate %s%%" % (name, results.get(name, 0.0), gate))
-                failed += 1
-            elif results.get(name, 0.0) + 1e-9 < float(target):
-                print("  note %s: %.3f%% passes the gate %s%% but not yet the issue's target %s%%" %
-                      (name, results[name], gate, target))
+    failed = gates.check(results, crashes, args.thresholds)
     return 1 if failed else 0
 
 

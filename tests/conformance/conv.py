@@ -11,6 +11,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gates  # noqa: E402
+
 ROW = re.compile(r"^(\S+)\s+<->\s+(\S+)\s+(\d+) (\d+ bytes|\d+ [kMGT]B)\s+(\d+) (\d+ bytes|\d+ [kMGT]B)\s+"
                  r"(\d+) (\d+ bytes|\d+ [kMGT]B)\s+(-?[\d.]+)\s+(-?[\d.]+)\s*$")
 
@@ -118,22 +121,7 @@ def main():
         print("  worst captures (conversations that differ):")
         for bad, rel in worst[: args.worst]:
             print("    %5d  %s" % (bad, rel))
-    failed = 0
-    for rel, rc, err in crashes:
-        print("  CRASH %s: exit %d: %s" % (rel, rc, err))
-        failed += 1
-    with open(args.thresholds) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            name, gate, target = line.split()[:3]
-            if pct.get(name, 0.0) + 1e-9 < float(gate):
-                print("  FAIL %s: %.3f%% is below the gate %s%%" % (name, pct.get(name, 0.0), gate))
-                failed += 1
-            elif pct.get(name, 0.0) + 1e-9 < float(target):
-                print("  note %s: %.3f%% passes the gate %s%% but not yet the issue's target %s%%" %
-                      (name, pct[name], gate, target))
+    failed = gates.check(pct, crashes, args.thresholds)
     return 1 if failed else 0
 
 
