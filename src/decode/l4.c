@@ -94,6 +94,8 @@ static void decode_udp_tunnel(struct pkt *p, const struct pkt_udp *u)
 	}
 	if (type == 0x0800 || type == 0x86dd)
 		decode_ip(p, &r, 1);
+	else if (type == 0x0806)
+		decode_ethertype(p, &r, type, 1); /* ARP between the tunnelled hosts */
 }
 
 /* Reads the IP header and first transport bytes quoted in an ICMP error. */

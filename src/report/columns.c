@@ -49,10 +49,21 @@ static int pkt_trunc_at(const struct pkt *p, uint32_t layer)
 	return p->problem != PP_NONE && p->problem_layer == (uint8_t)__builtin_ctz(layer);
 }
 
+/* The layers whose text the columns show. A UDP header that also carries ARP, ICMP or
+ * ICMPv6 is a tunnel (VXLAN, Geneve): the innermost protocol writes the columns, as in tshark. */
+static uint32_t col_layers(const struct pkt *p)
+{
+	uint32_t l = p->layers;
+	if ((l & PL_UDP) && (l & (PL_ARP | PL_ICMP | PL_ICMP6)))
+		l &= ~(uint32_t)PL_UDP;
+	return l;
+}
+
 void col_protocol(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 {
 	(void)fp;
-	uint32_t l = p->layers;
+	uint32_t l = col_layers(p);
+	if ((l & PL_ARP) && (p->layers & PL_UDP)) { obuf_puts(o, "ARP"); return; }
 	if (l & PL_TCP) { obuf_puts(o, "TCP"); return; }
 	if (l & PL_UDP) { obuf_puts(o, "UDP"); return; }
 	if (l & PL_ICMP) { obuf_puts(o, "ICMP"); return; }
@@ -599,8 +610,10 @@ void col_info(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 {
 	static const struct col_opts plain = { 0 };
 	size_t start = o->len;
-	uint32_t l = p->layers;
+	uint32_t l = col_layers(p);
 	const struct pkt_ip *ip = pkt_ip_last(p);
+	if ((l & PL_ARP) && (p->layers & PL_UDP)) /* ARP carried in a UDP tunnel */
+		ip = NULL;
 	if (info_ip_bogus(p, o))
 		return;
 	if (p->ip6_short)
