@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "base/jsonw.h"
 #include "base/obuf.h"
 #include "capture/capture.h"
 #include "cli/cli.h"
@@ -19,7 +20,7 @@
 
 #define MAX_FIELDS 256
 
-enum out_mode { OUT_TEXT, OUT_FIELDS };
+enum out_mode { OUT_TEXT, OUT_FIELDS, OUT_JSON };
 enum time_fmt { TF_REL, TF_ABS, TF_ABS_DATE, TF_DELTA, TF_DELTA_DISP, TF_EPOCH, TF_UTC, TF_UTC_DATE };
 
 struct packets_opts {
@@ -37,7 +38,7 @@ struct packets_opts {
 
 struct packets_run {
 	struct packets_opts *o;
-	struct obuf out, proto, info;
+	struct obuf out, proto, info, scratch;
 	struct dfilter *df;           /* owned by cli_packets; NULL without -Y */
 	int64_t first_ns, prev_ns;
 	uint64_t nread;
@@ -53,7 +54,7 @@ static void packets_usage(FILE *f)
 	      "  -f BPF         capture filter in tcpdump syntax (also applied to files)\n"
 	      "  -Y FILTER      display filter in Wireshark syntax (e.g. 'tcp.port == 80 && ip.addr == 10.0.0.0/8')\n"
 	      "  -c N           stop after N packets\n"
-	      "  -T text|fields output format (default text)\n"
+	      "  -T text|fields|json  output format (default text); json: one object per packet per line\n"
 	      "  -e FIELD       a field to print with -T fields (repeatable)\n"
 	      "  -E OPT=VAL     header=y|n, separator=/t|/s|C, quote=d|s|n, occurrence=f|l|a, aggregator=C\n"
 	      "  -t FMT         time column: r (relative, default), a, ad, d, dd, e, u, ud\n"
@@ -122,12 +123,14 @@ static int packets_parse(struct packets_opts *o, int argc, char **argv)
 		case 'Y': o->dfilter = optarg; break;
 		case 'c': o->count = strtoull(optarg, NULL, 10); break;
 		case 'T':
-			if (!strcmp(optarg, "fields"))
+			if (!strcmp(optarg, "json"))
+				o->mode = OUT_JSON;
+			else if (!strcmp(optarg, "fields"))
 				o->mode = OUT_FIELDS;
 			else if (!strcmp(optarg, "text"))
 				o->mode = OUT_TEXT;
 			else {
-				fprintf(stderr, "sleuth: -T %s: supported formats are text and fields\n", optarg);
+				fprintf(stderr, "sleuth: -T %s: supported formats are text, fields and json\n", optarg);
 				return -1;
 			}
 			break;
@@ -273,20 +276,26 @@ static void packets_field_value(struct packets_run *r, const struct fval *v)
 		field_format(v, o);
 }
 
+/* Fills v[] with up to `max` occurrences of a field; returns how many the packet has. */
+static int packets_occurrences(struct fctx *fc, const struct field_def *fd, struct fval *v, int max)
+{
+	int n = 0;
+	for (; n < max; n++) {
+		memset(&v[n], 0, sizeof v[n]);
+		v[n].type = fd->type;
+		v[n].width = fd->width;
+		if (!fd->get(fc, &v[n], n))
+			break;
+	}
+	return n;
+}
+
 /* One field: its first, last or every occurrence (joined by the aggregator), as -E occurrence= says. */
 static void packets_field(struct packets_run *r, struct fctx *fc, const struct field_def *fd)
 {
 	struct obuf *o = &r->out;
 	struct fval v[FIELD_MAX_OCC];
-	int nocc = 0;
-	int max = fd->multi && r->o->occurrence != 'f' ? FIELD_MAX_OCC : 1;
-	for (; nocc < max; nocc++) {
-		memset(&v[nocc], 0, sizeof v[nocc]);
-		v[nocc].type = fd->type;
-		v[nocc].width = fd->width;
-		if (!fd->get(fc, &v[nocc], nocc))
-			break;
-	}
+	int nocc = packets_occurrences(fc, fd, v, fd->multi && r->o->occurrence != 'f' ? FIELD_MAX_OCC : 1);
 	if (!nocc)
 		return;
 	int from = r->o->occurrence == 'l' ? nocc - 1 : 0;
@@ -324,6 +333,46 @@ static void packets_header(struct packets_run *r)
 	obuf_putc(&r->out, '\n');
 }
 
+/* -T json: one object per packet and line, every field the packet has, keyed by its
+ * Wireshark name (unique keys; a field with several occurrences holds an array). */
+static void packets_json_line(struct packets_run *r, struct fctx *fc)
+{
+	struct jsonw j;
+	jsonw_init(&j, &r->out);
+	jsonw_open_object(&j);
+	for (size_t i = 0; i < field_count(); i++) {
+		const struct field_def *fd = field_at(i);
+		struct fval v[FIELD_MAX_OCC];
+		int nocc = packets_occurrences(fc, fd, v, fd->multi ? FIELD_MAX_OCC : 1);
+		if (!nocc)
+			continue;
+		jsonw_key(&j, fd->name);
+		if (fd->multi)
+			jsonw_open_array(&j);
+		for (int k = 0; k < nocc; k++) {
+			if (fd->type == FT_UINT || fd->type == FT_BOOL) {
+				jsonw_u64(&j, fd->type == FT_BOOL ? (v[k].u != 0) : v[k].u);
+			} else if (fd->type == FT_NONE) {
+				jsonw_raw(&j, "true", 4);
+			} else {
+				obuf_reset(&r->scratch);
+				if (fd->type == FT_STRING)
+					obuf_puts(&r->scratch, v[k].s ? v[k].s : "");
+				else
+					field_format(&v[k], &r->scratch);
+				if (fd->type == FT_INT)
+					jsonw_raw(&j, r->scratch.buf, r->scratch.len);
+				else
+					jsonw_string(&j, r->scratch.buf ? r->scratch.buf : "", r->scratch.len);
+			}
+		}
+		if (fd->multi)
+			jsonw_close_array(&j);
+	}
+	jsonw_close_object(&j);
+	obuf_putc(&r->out, '\n');
+}
+
 /* One packet of the walk: the flow table and TCP analysis have seen it; -Y only filters
  * what is printed. Returns 1 to stop (the -c count reached, or stdout failed). */
 static int packets_on_packet(void *arg, const struct walk_pkt *w)
@@ -340,6 +389,8 @@ static int packets_on_packet(void *arg, const struct walk_pkt *w)
 	if (shown && !opts->quiet) {
 		if (opts->mode == OUT_FIELDS)
 			packets_fields_line(r, &fctx);
+		else if (opts->mode == OUT_JSON)
+			packets_json_line(r, &fctx);
 		else if (!opts->verbose) /* -V prints the tree alone, as tshark -V */
 			packets_text_line(r);
 		else
@@ -395,12 +446,14 @@ int cli_packets(int argc, char **argv)
 	obuf_init(&r->out);
 	obuf_init(&r->proto);
 	obuf_init(&r->info);
+	obuf_init(&r->scratch);
 	packets_header(r);
 	struct walk_src src = { .file = opts.file, .iface = opts.iface, .bpf = opts.bpf };
 	int status = walk_run(&src, packets_on_packet, packets_on_end, r);
 	obuf_free(&r->out);
 	obuf_free(&r->proto);
 	obuf_free(&r->info);
+	obuf_free(&r->scratch);
 	free(r);
 	dfilter_free(df);
 	return status;

@@ -1,0 +1,136 @@
+/* jsonw.c: JSON (RFC 8259) text written incrementally, with string escaping. */
+#include "base/jsonw.h"
+
+#include <string.h>
+
+void jsonw_init(struct jsonw *j, struct obuf *o)
+{
+	memset(j, 0, sizeof *j);
+	j->o = o;
+}
+
+/* Writes the separator a new value needs; returns 0 when the value is misplaced. */
+static int jsonw_value_begin(struct jsonw *j)
+{
+	if (j->bad)
+		return 0;
+	if (j->depth && j->in_object[j->depth - 1]) {
+		if (!j->key_done) {
+			j->bad = 1;
+			return 0;
+		}
+		j->key_done = 0;
+		return 1;
+	}
+	if (j->depth) {
+		if (j->need_comma[j->depth - 1])
+			obuf_putc(j->o, ',');
+		j->need_comma[j->depth - 1] = 1;
+	}
+	return 1;
+}
+
+static void jsonw_open(struct jsonw *j, char c, int object)
+{
+	if (!jsonw_value_begin(j))
+		return;
+	if (j->depth >= JSONW_MAX_DEPTH) {
+		j->bad = 1;
+		return;
+	}
+	obuf_putc(j->o, c);
+	j->need_comma[j->depth] = 0;
+	j->in_object[j->depth] = (uint8_t)object;
+	j->depth++;
+}
+
+static void jsonw_close(struct jsonw *j, char c, int object)
+{
+	if (j->bad || !j->depth || j->in_object[j->depth - 1] != object || j->key_done) {
+		j->bad = 1;
+		return;
+	}
+	obuf_putc(j->o, c);
+	j->depth--;
+}
+
+void jsonw_open_object(struct jsonw *j) { jsonw_open(j, '{', 1); }
+void jsonw_close_object(struct jsonw *j) { jsonw_close(j, '}', 1); }
+void jsonw_open_array(struct jsonw *j) { jsonw_open(j, '[', 0); }
+void jsonw_close_array(struct jsonw *j) { jsonw_close(j, ']', 0); }
+
+/* Length of a valid UTF-8 sequence at p (1..4), or 0 when the bytes are not one. */
+static size_t jsonw_utf8_len(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0];
+	size_t len = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+	if (!len || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+	    (c == 0xf4 && p[1] > 0x8f))
+		return 0; /* overlong, surrogate or past U+10FFFF */
+	return len;
+}
+
+static void jsonw_put_string(struct obuf *o, const char *s, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	const uint8_t *p = (const uint8_t *)s;
+	obuf_putc(o, '"');
+	for (size_t i = 0; i < n;) {
+		uint8_t c = p[i];
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+			obuf_write(o, e, 2);
+			i++;
+		} else if (c >= 0x20 && c < 0x7f) {
+			obuf_putc(o, (char)c);
+			i++;
+		} else if (c >= 0x80 && jsonw_utf8_len(p + i, n - i)) {
+			size_t l = jsonw_utf8_len(p + i, n - i);
+			obuf_write(o, p + i, l);
+			i += l;
+		} else {
+			/* control characters and stray bytes: \u00XX keeps the output valid UTF-8 */
+			char e[6] = { '\\', 'u', '0', '0', hx[c >> 4], hx[c & 15] };
+			obuf_write(o, e, 6);
+			i++;
+		}
+	}
+	obuf_putc(o, '"');
+}
+
+void jsonw_key(struct jsonw *j, const char *key)
+{
+	if (j->bad || !j->depth || !j->in_object[j->depth - 1] || j->key_done) {
+		j->bad = 1;
+		return;
+	}
+	if (j->need_comma[j->depth - 1])
+		obuf_putc(j->o, ',');
+	j->need_comma[j->depth - 1] = 1;
+	jsonw_put_string(j->o, key, strlen(key));
+	obuf_putc(j->o, ':');
+	j->key_done = 1;
+}
+
+void jsonw_string(struct jsonw *j, const char *s, size_t n)
+{
+	if (jsonw_value_begin(j))
+		jsonw_put_string(j->o, s, n);
+}
+
+void jsonw_u64(struct jsonw *j, uint64_t v)
+{
+	if (jsonw_value_begin(j))
+		obuf_u64(j->o, v);
+}
+
+void jsonw_raw(struct jsonw *j, const char *s, size_t n)
+{
+	if (jsonw_value_begin(j))
+		obuf_write(j->o, s, n);
+}

@@ -1,0 +1,61 @@
+/* test_jsonw.c: unit test of the JSON writer (base/jsonw.c): nesting, separators, escaping of
+ * control characters and of bytes that are not UTF-8, refusal of misuse. */
+#include <string.h>
+
+#include "base/jsonw.h"
+#include "tap.h"
+
+static const char *jw_text(struct obuf *o) { return obuf_cstr(o); }
+
+int main(void)
+{
+	struct obuf o;
+	obuf_init(&o);
+	struct jsonw j;
+
+	jsonw_init(&j, &o);
+	jsonw_open_object(&j);
+	jsonw_key(&j, "a");
+	jsonw_u64(&j, 1);
+	jsonw_key(&j, "b");
+	jsonw_open_array(&j);
+	jsonw_string(&j, "x", 1);
+	jsonw_raw(&j, "-2", 2);
+	jsonw_close_array(&j);
+	jsonw_close_object(&j);
+	test_reportf(!j.bad && !strcmp(jw_text(&o), "{\"a\":1,\"b\":[\"x\",-2]}"), "object with an array: %s", jw_text(&o));
+
+	obuf_reset(&o);
+	jsonw_init(&j, &o);
+	const char raw[] = { 'q', '"', '\\', '\n', 0x01, (char)0xe2, (char)0x86, (char)0x92, (char)0xff, (char)0xc3 };
+	jsonw_string(&j, raw, sizeof raw);
+	test_reportf(!strcmp(jw_text(&o), "\"q\\\"\\\\\\u000a\\u0001\xe2\x86\x92\\u00ff\\u00c3\""),
+		     "escapes quotes, backslash, controls, stray bytes; keeps valid UTF-8: %s", jw_text(&o));
+
+	obuf_reset(&o);
+	const char overlong[] = { (char)0xc0, (char)0xaf, (char)0xed, (char)0xa0, (char)0x80 };
+	jsonw_init(&j, &o);
+	jsonw_string(&j, overlong, sizeof overlong);
+	test_reportf(!strcmp(jw_text(&o), "\"\\u00c0\\u00af\\u00ed\\u00a0\\u0080\""),
+		     "overlong forms and surrogates are not passed through: %s", jw_text(&o));
+
+	obuf_reset(&o);
+	jsonw_init(&j, &o);
+	jsonw_open_object(&j);
+	jsonw_u64(&j, 3); /* a value where a key is due */
+	test_report_result(j.bad, "a value without a key is refused");
+
+	jsonw_init(&j, &o);
+	jsonw_open_array(&j);
+	jsonw_close_object(&j);
+	test_report_result(j.bad, "closing an array as an object is refused");
+
+	jsonw_init(&j, &o);
+	for (int i = 0; i < JSONW_MAX_DEPTH + 1; i++)
+		jsonw_open_array(&j);
+	test_report_result(j.bad, "nesting past the maximum depth is refused");
+
+	obuf_free(&o);
+	printf("1..%d\n", test_num);
+	return test_failed ? 1 : 0;
+}
