@@ -59,22 +59,6 @@ void jsonw_close_object(struct jsonw *j) { jsonw_close(j, '}', 1); }
 void jsonw_open_array(struct jsonw *j) { jsonw_open(j, '[', 0); }
 void jsonw_close_array(struct jsonw *j) { jsonw_close(j, ']', 0); }
 
-/* Length of a valid UTF-8 sequence at p (1..4), or 0 when the bytes are not one. */
-static size_t jsonw_utf8_len(const uint8_t *p, size_t n)
-{
-	uint8_t c = p[0];
-	size_t len = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
-	if (!len || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
-	    (c == 0xf4 && p[1] > 0x8f))
-		return 0; /* overlong, surrogate or past U+10FFFF */
-	return len;
-}
-
 static void jsonw_put_string(struct obuf *o, const char *s, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -89,10 +73,15 @@ static void jsonw_put_string(struct obuf *o, const char *s, size_t n)
 		} else if (c >= 0x20 && c < 0x7f) {
 			obuf_putc(o, (char)c);
 			i++;
-		} else if (c >= 0x80 && jsonw_utf8_len(p + i, n - i)) {
-			size_t l = jsonw_utf8_len(p + i, n - i);
+		} else if (c >= 0x80 && obuf_utf8_len(p + i, n - i)) {
+			size_t l = obuf_utf8_len(p + i, n - i);
 			obuf_write(o, p + i, l);
 			i += l;
+		} else if (c == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] < 0xa0) {
+			/* a C1 control, valid UTF-8: written as its code point */
+			char e[6] = { '\\', 'u', '0', '0', hx[p[i + 1] >> 4], hx[p[i + 1] & 15] };
+			obuf_write(o, e, 6);
+			i += 2;
 		} else {
 			/* control characters and stray bytes: \u00XX keeps the output valid UTF-8 */
 			char e[6] = { '\\', 'u', '0', '0', hx[c >> 4], hx[c & 15] };

@@ -128,6 +128,43 @@ void obuf_put_escaped(struct obuf *o, const uint8_t *p, size_t n)
 	}
 }
 
+size_t obuf_utf8_len(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0];
+	size_t len = c < 0xc2 ? 0 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : c < 0xf5 ? 4 : 0;
+	if (!len || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) || (c == 0xf0 && p[1] < 0x90) ||
+	    (c == 0xf4 && p[1] > 0x8f))
+		return 0; /* overlong, surrogate or past U+10FFFF */
+	if (c == 0xc2 && p[1] < 0xa0)
+		return 0; /* U+0080..U+009F: C1 controls (0x9b is CSI on some terminals) */
+	return len;
+}
+
+void obuf_put_text(struct obuf *o, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n;) {
+		uint8_t c = p[i];
+		size_t l;
+		if (c >= 0x20 && c < 0x7f) {
+			obuf_putc(o, (char)c);
+			i++;
+		} else if (c >= 0x80 && (l = obuf_utf8_len(p + i, n - i)) != 0) {
+			obuf_write(o, p + i, l);
+			i += l;
+		} else {
+			char e[4] = { '\\', 'x', hx[c >> 4], hx[c & 15] };
+			obuf_write(o, e, 4);
+			i++;
+		}
+	}
+}
+
 void obuf_hex(struct obuf *o, const uint8_t *p, size_t n, char sep)
 {
 	static const char hx[] = "0123456789abcdef";

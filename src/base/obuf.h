@@ -32,6 +32,11 @@ void obuf_i64(struct obuf *o, int64_t v);
 void obuf_pad_from(struct obuf *o, size_t from, size_t w, int right);
 /* Appends untrusted bytes for a terminal: printable ASCII as is, others as \xNN. */
 void obuf_put_escaped(struct obuf *o, const uint8_t *p, size_t n);
+/* Appends untrusted text as a terminal shows it safely: printable ASCII and valid UTF-8 (from
+ * U+00A0 up) as is, every other byte (C0/C1 controls, DEL, broken sequences) as \xNN. */
+void obuf_put_text(struct obuf *o, const uint8_t *p, size_t n);
+/* Length (2..4) of a valid UTF-8 sequence of a non-ASCII character at p, or 0. */
+size_t obuf_utf8_len(const uint8_t *p, size_t n);
 void obuf_hex(struct obuf *o, const uint8_t *p, size_t n, char sep);
 void obuf_mac(struct obuf *o, const uint8_t *m);
 /* IPv4 dotted quad or RFC 5952 IPv6 text. */

@@ -181,17 +181,6 @@ static void info_tcp_prefix(const struct flow_pkt *fp, struct obuf *o)
 #define INFO_REASSEMBLED " [TCP segment of a reassembled PDU]"
 
 /* Text an application dissector wrote to Info, as tshark's format_text shows it. */
-static void info_app_text(struct slice s, struct obuf *o)
-{
-	for (uint32_t i = 0; i < s.len; i++) {
-		uint8_t c = s.p[i];
-		if (c >= 0x20 && c != 0x7f)
-			obuf_putc(o, (char)c);
-		else
-			obuf_printf(o, "\\x%02x", c);
-	}
-}
-
 static void info_tcp(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 {
 	const struct pkt_tcp *t = &p->tcp;
@@ -199,7 +188,7 @@ static void info_tcp(const struct pkt *p, const struct flow_pkt *fp, struct obuf
 	if (fp->pdu & FP_PDU_SEGMENT) {
 		/* the application dissector wanted more data and had already written Info */
 		if (fp->app_info == PROTO_INFO_LINE) {
-			info_app_text(fp->app_line, o);
+			obuf_put_text(o, fp->app_line.p, fp->app_line.len); /* packet bytes: escaped */
 			obuf_puts(o, " " INFO_REASSEMBLED);
 			return;
 		}
@@ -682,9 +671,6 @@ static void col_addr(const struct pkt *p, const struct col_opts *co, struct obuf
 	if (p->nip) {
 		const struct pkt_ip *ip = &p->ip[0];
 		obuf_addr(o, dst ? ip->dst : ip->src, ip->alen);
-		return;
-	}
-	if ((p->layers & PL_ARP) && 0) {
 		return;
 	}
 	const uint8_t *m = dst ? p->eth.dst : p->eth.src;

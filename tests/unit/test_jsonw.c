@@ -40,6 +40,18 @@ int main(void)
 		     "overlong forms and surrogates are not passed through: %s", jw_text(&o));
 
 	obuf_reset(&o);
+	const char c1[] = { (char)0xc2, (char)0x9b, '[' };
+	jsonw_init(&j, &o);
+	jsonw_string(&j, c1, sizeof c1);
+	test_reportf(!strcmp(jw_text(&o), "\"\\u009b[\""), "a C1 control (CSI) is written as \\u009b: %s", jw_text(&o));
+
+	obuf_reset(&o);
+	const uint8_t line[] = { 'O', 'K', ' ', 0x1b, '[', '2', 'J', 0xc2, 0x9b, 0xc3, 0xa9, 0xff };
+	obuf_put_text(&o, line, sizeof line);
+	test_reportf(!strcmp(jw_text(&o), "OK \\x1b[2J\\xc2\\x9b\xc3\xa9\\xff"),
+		     "terminal text: ESC, C1 and stray bytes escaped, UTF-8 kept: %s", jw_text(&o));
+
+	obuf_reset(&o);
 	jsonw_init(&j, &o);
 	jsonw_open_object(&j);
 	jsonw_u64(&j, 3); /* a value where a key is due */
