@@ -45,17 +45,147 @@ enum proto_info {
 
 enum proto_probe { PROBE_NO = 0, PROBE_MAYBE = 1, PROBE_YES = 2 };
 
+/* ---- What dissectors produce -------------------------------------------------------------
+ * Three outputs, all optional and all borrowed by the caller only for the current packet:
+ *  1. the packet list's columns (Protocol, Info) as tshark would print them: proto_col_*();
+ *  2. per-packet filter fields in Wireshark's names (http.host ...): proto_field_*(), declared
+ *     in the descriptor's `fields` table (the filter registry builds on them);
+ *  3. records (events: http, ftp, dns, tls, files, creds, names ...) with Zeek's field names:
+ *     build a struct proto_rec on the stack and call proto_emit(). The sink adds the common
+ *     header (ts, uid, community_id, id.orig_h/p, id.resp_h/p) and serialises it at once, so
+ *     slices in a record may point into the packet or the dissector state. */
+
+/* Field types of proto_field (mapped to the filter's FT_* types). */
+enum proto_ftype {
+	PF_NONE = 0,   /* presence only (e.g. http.request) */
+	PF_UINT,       /* unsigned decimal */
+	PF_HEX,        /* unsigned shown as 0x%0*x (width digits) */
+	PF_BOOL,
+	PF_STR,        /* text from the wire (escaped when printed) */
+	PF_BYTES,      /* raw bytes, shown as hex */
+	PF_IPV4,       /* 4 bytes */
+	PF_IPV6,       /* 16 bytes */
+	PF_INT,
+};
+
+struct proto_field {
+	const char *name;   /* Wireshark's field name ("http.host") */
+	uint8_t type;       /* enum proto_ftype */
+	uint8_t width;      /* PF_HEX digits */
+	const char *descr;  /* Wireshark's description ("Host") */
+};
+
+/* One value a dissector set for the current packet. */
+struct proto_fv {
+	uint16_t key;       /* (registry index + 1) << 8 | index in the descriptor's fields */
+	uint8_t type;       /* enum proto_ftype */
+	uint32_t len;       /* PF_STR/PF_BYTES/PF_IPV4/PF_IPV6 */
+	union {
+		uint64_t u;
+		int64_t i;
+		const uint8_t *p; /* borrowed: packet or dissector state; valid for the packet */
+	} v;
+};
+
+#define PROTO_INFO_MAX 2048
+#define PROTO_FV_MAX 512
+#define PROTO_COL_MAX 24
+
+/* The dissectors' output for one packet. Owned by the flow table; reset before each packet. */
+struct proto_pkt {
+	uint8_t proto;               /* registry index + 1 of the dissector that ran; 0: none */
+	uint8_t shown;               /* the packet is shown as that protocol (Protocol/Info set) */
+	uint8_t info_set;            /* info[] holds the Info column */
+	uint16_t info_len;
+	uint16_t nfv;
+	uint32_t dropped;            /* values that did not fit */
+	uint32_t present[8];         /* bit per registry index: protocol in the packet's tree */
+	char col[PROTO_COL_MAX];     /* Protocol column ("TLSv1.2"); empty: upper-cased name */
+	char info[PROTO_INFO_MAX];
+	struct proto_fv fv[PROTO_FV_MAX];
+};
+
+/* Record values. Consecutive values with the same name and `array` set form a JSON array. */
+enum proto_vtype {
+	PV_STR = 1,    /* text (bytes from the wire allowed; the writer escapes) */
+	PV_UINT,
+	PV_INT,
+	PV_BOOL,
+	PV_DBL,
+	PV_TIME,       /* ns since the epoch, written as seconds with decimals */
+	PV_ADDR,       /* len 4 or 16 bytes */
+	PV_HEXSTR,     /* bytes written as lower-case hex text */
+};
+
+struct proto_kv {
+	const char *name;   /* static string (Zeek's name: "method", "status_code", "id.resp_h" ...) */
+	uint8_t type;       /* enum proto_vtype */
+	uint8_t array;
+	uint32_t len;
+	union {
+		const uint8_t *p;   /* borrowed until the record is emitted */
+		uint64_t u;
+		int64_t i;
+		double d;
+	} v;
+};
+
+#define PROTO_REC_MAX 96
+
+struct proto_rec {
+	const char *kind;   /* "http", "ftp", "dns", "tls", "quic", "smtp", "files", "creds", "names" ... */
+	uint16_t n;
+	uint8_t full;       /* values were dropped: PROTO_REC_MAX reached */
+	struct proto_kv kv[PROTO_REC_MAX];
+};
+
+/* A file-like object carried by a protocol (HTTP body, FTP transfer, mail attachment). The
+ * dissector keeps it in its state, streams the bytes in order, and ends it; proto_obj_end()
+ * emits the "files" record (name, mime from the content's magic bytes, size, sha256). */
+struct proto_obj {
+	void *md;            /* owned: OpenSSL digest context; NULL when not hashing */
+	uint64_t size;
+	uint64_t first_frame;
+	uint32_t id;         /* per sink, set by the sink when it extracts (0: not extracted) */
+	uint8_t open, is_orig, hlen, missing;
+	uint8_t head[64];    /* first bytes, for the content type */
+	char source[12];     /* "HTTP", "FTP_DATA", "SMTP" ... */
+	char name[200];      /* file name as announced (may be empty) */
+	char mime_decl[80];  /* type the protocol announced (Content-Type) */
+};
+
+/* Where records and objects go. Set by the caller (flow layer); NULL when nobody listens. */
+struct proto_env {
+	void (*emit)(void *arg, const struct proto_rec *r);
+	/* object bytes for extraction: what = 0 begin, 1 data, 2 end */
+	void (*obj)(void *arg, struct proto_obj *o, int what, struct slice data);
+	void *arg;
+};
+
 /* The dissector's view of one flow. Built by the caller for each parse() call. */
 struct proto_ctx {
 	void *state;            /* this direction's state (state_size bytes); owned by the flow */
 	void *peer;             /* the other direction's state; owned by the flow */
+	const void *parent;     /* a linked control flow's state (FTP data -> FTP control,
+	                         * both directions: parent_stride apart), borrowed for this call;
+	                         * NULL when none or gone */
+	uint32_t parent_stride;
+	uint8_t proto_idx;      /* registry index of the running dissector */
 	uint16_t sport, dport;  /* of the current packet */
+	uint8_t alen;           /* 4 or 16 */
+	uint8_t is_orig;        /* the packet goes from the flow's originator to the responder */
+	const uint8_t *src, *dst; /* addresses of the current packet (alen bytes); borrowed */
+	int64_t ts_ns;          /* time of the current packet */
+	uint64_t frame;         /* its frame number */
 	uint8_t truncated;      /* the caller lost bytes before this slice (restarted after a gap) */
+	uint8_t link_tag;       /* for a linked flow: the tag its expectation carried */
 	/* out, reset by the caller for each packet */
 	uint8_t info;           /* enum proto_info */
 	struct slice info_line; /* PROTO_INFO_LINE: borrowed from the parsed slice or from *state;
 	                         * valid until the next parse() call of this flow */
 	uint32_t anomalies;     /* count of malformed-input events seen */
+	struct proto_pkt *out;  /* columns and fields of this packet; NULL: not wanted */
+	const struct proto_env *env; /* records; NULL: not wanted */
 	/* Endpoints the parsed data announces for future conversations (SDP media, FTP
 	 * PASV/PORT): the flow layer turns them into expectations. */
 	struct proto_expect {
@@ -63,9 +193,68 @@ struct proto_ctx {
 		uint8_t l4;         /* enum proto_l4 */
 		uint16_t port;
 		uint8_t addr[16];
+		const char *proto;  /* dissector for the new conversation (NULL: none; UDP numbering only) */
+		uint8_t tag;        /* handed to that dissector as ctx->link_tag */
 	} expect[PROTO_MAX_EXPECT];
 	uint8_t nexpect;
 };
+
+/* Columns (no-ops when ctx->out is NULL). proto_col_proto sets the Protocol column text and
+ * marks the packet as shown by this dissector; proto_info_* write Info (append adds text;
+ * Info is truncated at PROTO_INFO_MAX). Text from the wire is kept as bytes: the renderer
+ * escapes it. */
+void proto_col_proto(struct proto_ctx *ctx, const char *name);
+void proto_info_clear(struct proto_ctx *ctx);
+void proto_info_append(struct proto_ctx *ctx, const char *s);
+void proto_info_append_bytes(struct proto_ctx *ctx, struct slice s);
+void proto_info_printf(struct proto_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Marks protocol `idx` (registry index) present in the packet without claiming the columns. */
+void proto_mark(struct proto_ctx *ctx, uint8_t idx);
+
+/* Per-packet filter fields; `fid` indexes the running dissector's `fields` table. */
+void proto_field_u(struct proto_ctx *ctx, uint8_t fid, uint64_t v);
+void proto_field_i(struct proto_ctx *ctx, uint8_t fid, int64_t v);
+void proto_field_s(struct proto_ctx *ctx, uint8_t fid, struct slice s);
+void proto_field_none(struct proto_ctx *ctx, uint8_t fid);
+
+/* 1 when records are wanted (a dissector may skip record-only work otherwise). */
+int proto_records_on(const struct proto_ctx *ctx);
+void proto_rec_init(struct proto_rec *r, const char *kind);
+void proto_rec_str(struct proto_rec *r, const char *name, struct slice s);
+void proto_rec_cstr(struct proto_rec *r, const char *name, const char *s);
+void proto_rec_u(struct proto_rec *r, const char *name, uint64_t v);
+void proto_rec_i(struct proto_rec *r, const char *name, int64_t v);
+void proto_rec_bool(struct proto_rec *r, const char *name, int v);
+void proto_rec_dbl(struct proto_rec *r, const char *name, double v);
+void proto_rec_time(struct proto_rec *r, const char *name, int64_t ns);
+void proto_rec_addr(struct proto_rec *r, const char *name, const uint8_t *a, uint8_t alen);
+void proto_rec_hex(struct proto_rec *r, const char *name, struct slice s);
+/* Appends one element to the array `name` (adjacent calls with the same name). */
+void proto_rec_push_str(struct proto_rec *r, const char *name, struct slice s);
+void proto_rec_push_u(struct proto_rec *r, const char *name, uint64_t v);
+void proto_emit(struct proto_ctx *ctx, const struct proto_rec *r);
+/* A credential seen in clear: emits a "creds" record (protocol, user, secret and what kind). */
+void proto_emit_cred(struct proto_ctx *ctx, const char *protocol, struct slice user, struct slice secret,
+		     const char *kind);
+/* A name learned for an address: emits a "names" record (address, name, source). */
+void proto_emit_name(struct proto_ctx *ctx, const uint8_t *addr, uint8_t alen, struct slice name,
+		     const char *source);
+
+/* Objects: begin (name and declared type may be empty), stream data, end. proto_obj_end emits
+ * the "files" record (missing: bytes known to be lost). proto_obj_free releases without
+ * emitting (fini, on a gap the protocol cannot recover). Safe on a never-begun object. */
+void proto_obj_begin(struct proto_ctx *ctx, struct proto_obj *o, const char *source, struct slice name,
+		     struct slice mime_decl);
+void proto_obj_data(struct proto_ctx *ctx, struct proto_obj *o, struct slice data);
+void proto_obj_end(struct proto_ctx *ctx, struct proto_obj *o);
+void proto_obj_free(struct proto_obj *o);
+/* Content type from the first bytes ("application/pdf", "text/html" ...; "application/octet-stream"
+ * when unknown, "text/plain" for printable text). */
+const char *proto_mime_sniff(const uint8_t *p, size_t n);
+
+/* Small helpers shared by text protocols. */
+struct slice proto_slice_cstr(const char *s);
+int proto_ascii_ieq(const uint8_t *a, const char *b, size_t n); /* case-insensitive prefix compare */
 
 struct proto_desc {
 	const char *name;        /* Wireshark's protocol name, lower case ("http") */
@@ -84,6 +273,11 @@ struct proto_desc {
 	int (*skip)(struct proto_ctx *ctx, uint8_t dir, uint32_t n);
 	void (*on_flow_end)(struct proto_ctx *ctx);  /* optional */
 	uint16_t record_kind;    /* kind of record it emits (0: none yet) */
+	/* Per-packet filter fields (Wireshark names), indexed by proto_field_*'s fid. */
+	const struct proto_field *fields;
+	uint16_t nfields;
+	const char *col_name;    /* Protocol column when the dissector does not set one ("HTTP") */
+	uint8_t udp_visible;     /* UDP: tshark shows it on the default ports (0: only by content) */
 };
 
 /* The registry (protos.def). Indexes are stable for a build. */

@@ -25,6 +25,19 @@ GROUPS = {
     "udp.stream": ["udp.stream"],
 }
 L4_PROTOS = {"TCP", "UDP", "ARP", "ICMP", "ICMPv6", "IPv4", "IPv6"}
+# tshark Protocol column values of the application protocols sleuth dissects (issue 3), grouped
+# under the name the report and the gates use ("app:HTTP" ...).
+APP_GROUPS = {
+    "HTTP": ["HTTP", "HTTP/XML", "HTTP/JSON", "OCSP", "PKIX-CRL"],
+    "FTP": ["FTP"], "FTP-DATA": ["FTP-DATA"],
+    "DNS": ["DNS", "MDNS", "LLMNR"],
+    "TLS": ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3", "SSLv2", "SSLv3", "SSL", "TLS"],
+    "QUIC": ["QUIC", "GQUIC"],
+    "SMTP": ["SMTP", "IMF", "SMTP/IMF"], "POP": ["POP", "POP/IMF"], "IMAP": ["IMAP", "IMAP/IMF"],
+    "TELNET": ["TELNET"], "SSH": ["SSH", "SSHv1", "SSHv2"],
+    "DHCP": ["DHCP", "BOOTP", "DHCPv6"],
+}
+APP_OF = {v: k for k, vs in APP_GROUPS.items() for v in vs}
 
 
 def read_tsv(text):
@@ -58,6 +71,8 @@ def main():
     ap.add_argument("--diff", help="print differing rows of captures whose path contains this")
     ap.add_argument("--column", default="_ws.col.Info", help="column shown with --diff")
     ap.add_argument("--max-rows", type=int, default=400, help="rows shown per capture with --diff")
+    ap.add_argument("--only", help="score only captures whose path contains this")
+    ap.add_argument("--app", action="store_true", help="--diff shows application-protocol rows too")
     args = ap.parse_args()
 
     capdir = os.path.join(args.shared, "captures")
@@ -78,6 +93,8 @@ def main():
     worst = []
     crashes = []
     for rel in paths:
+        if args.only and args.only not in rel:
+            continue
         ref_path = os.path.join(capdir, "reference", rel + ".tsv")
         if not os.path.exists(ref_path):
             continue
@@ -106,7 +123,14 @@ def main():
                         per_proto_ok[proto] += ok
                         if not ok:
                             bad += 1
-            if args.diff and args.diff in rel and (proto in L4_PROTOS or not args.column.startswith("_ws")):
+            app = APP_OF.get(proto)
+            if app:
+                for c, idx in (("Protocol", 15), ("Info", 16)):
+                    key = "app:%s:%s" % (app, c)
+                    total[key] += 1
+                    agree[key] += g[idx] == r[idx]
+            scored = proto in L4_PROTOS or (args.app and app)
+            if args.diff and args.diff in rel and (scored or not args.column.startswith("_ws")):
                 idx = FIELDS.index(args.column)
                 if g[idx] != r[idx] and shown < args.max_rows:
                     shown += 1
@@ -123,6 +147,16 @@ def main():
     print("  Info per tshark Protocol:")
     for p in sorted(per_proto_n, key=lambda k: -per_proto_n[k]):
         print("    %-8s %8.3f%%  (%d of %d)" % (p, 100.0 * per_proto_ok[p] / per_proto_n[p], per_proto_ok[p], per_proto_n[p]))
+    print("  application protocols (tshark Protocol column; share of packets with equal Protocol / Info):")
+    for app in APP_GROUPS:
+        n = total["app:%s:Protocol" % app]
+        if not n:
+            continue
+        pp = 100.0 * agree["app:%s:Protocol" % app] / n
+        pi = 100.0 * agree["app:%s:Info" % app] / n
+        results["app:%s:Protocol" % app] = pp
+        results["app:%s:Info" % app] = pi
+        print("    %-9s Protocol %8.3f%%  Info %8.3f%%  (%d packets)" % (app, pp, pi, n))
     worst.sort(reverse=True)
     print("  worst captures (Info mismatches over TCP/UDP/ARP/ICMP/IP packets):")
     for bad, n, rel in worst[: args.worst]:
