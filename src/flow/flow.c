@@ -378,7 +378,7 @@ static void flow_udp_expectations(struct flow_table *t, const struct pkt *p, uin
 	if (t->sip < 0 || !t->expect || !payload.len)
 		return;
 	const struct proto_desc *pd = proto_get((size_t)t->sip);
-	if (sp != 5060 && dp != 5060 && pd->probe(payload) != PROBE_YES)
+	if (sp != 5060 && dp != 5060 && pd->probe(PROTO_L4_UDP, payload) != PROBE_YES)
 		return;
 	struct proto_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);

@@ -366,7 +366,7 @@ static int http_skip(struct proto_ctx *ctx, uint8_t dir, uint32_t n)
 	return -1;
 }
 
-static enum proto_probe http_probe(struct slice d)
+static enum proto_probe http_probe(uint8_t l4, struct slice d)
 {
 	uint32_t next;
 	int64_t ll = http_line_end(d, 0, &next);

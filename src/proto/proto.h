@@ -10,7 +10,9 @@
 #include "base/err.h"
 #include "base/slice.h"
 
-enum proto_l4 { PROTO_L4_TCP = 6, PROTO_L4_UDP = 17 };
+/* Transports, as a mask in proto_desc.l4 (a dissector may take both) and as one value in
+ * proto_ctx.l4. Expectations name the IP protocol number instead (6, 17). */
+enum proto_l4 { PROTO_L4_TCP = 1, PROTO_L4_UDP = 2 };
 
 /* Result of parse(). Stream parsers consume bytes incrementally:
  *  PROTO_OK         one PDU ended exactly `consumed` bytes into the slice; the caller calls
@@ -171,6 +173,7 @@ struct proto_ctx {
 	                         * NULL when none or gone */
 	uint32_t parent_stride;
 	uint8_t proto_idx;      /* registry index of the running dissector */
+	uint8_t l4;             /* enum proto_l4: the transport of this call */
 	uint16_t sport, dport;  /* of the current packet */
 	uint8_t alen;           /* 4 or 16 */
 	uint8_t is_orig;        /* the packet goes from the flow's originator to the responder */
@@ -190,7 +193,7 @@ struct proto_ctx {
 	 * PASV/PORT): the flow layer turns them into expectations. */
 	struct proto_expect {
 		uint8_t alen;       /* 4 or 16 */
-		uint8_t l4;         /* enum proto_l4 */
+		uint8_t l4;         /* IP protocol number: 6 TCP, 17 UDP */
 		uint16_t port;
 		uint8_t addr[16];
 		const char *proto;  /* dissector for the new conversation (NULL: none; UDP numbering only) */
@@ -258,11 +261,12 @@ int proto_ascii_ieq(const uint8_t *a, const char *b, size_t n); /* case-insensit
 
 struct proto_desc {
 	const char *name;        /* Wireshark's protocol name, lower case ("http") */
-	uint8_t l4;              /* enum proto_l4 */
+	uint8_t l4;              /* enum proto_l4 mask */
 	uint8_t ws_heuristic;    /* Wireshark finds it by content on any port with default prefs */
 	const uint16_t *ports;   /* default ports, 0-terminated */
-	/* Looks at the first payload bytes of a flow (either direction). */
-	enum proto_probe (*probe)(struct slice data);
+	/* Looks at the first payload bytes of a flow (either direction) carried over `l4`
+	 * (enum proto_l4). Strict: PROBE_YES only when the bytes leave little doubt. */
+	enum proto_probe (*probe)(uint8_t l4, struct slice data);
 	size_t state_size;       /* per direction; zeroed before init() */
 	void (*init)(void *state, uint8_t dir);  /* optional; with fini */
 	void (*fini)(void *state);               /* optional; releases nothing the flow owns */

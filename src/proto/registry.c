@@ -50,7 +50,7 @@ int registry_validate(struct errbuf *e)
 			return err_set(e, ERR_USAGE, "protocol %s has no parse()", d->name);
 		if (!d->init != !d->fini)
 			return err_set(e, ERR_USAGE, "protocol %s sets only one of init()/fini()", d->name);
-		if (d->l4 != PROTO_L4_TCP && d->l4 != PROTO_L4_UDP)
+		if (!d->l4 || (d->l4 & ~(PROTO_L4_TCP | PROTO_L4_UDP)))
 			return err_set(e, ERR_USAGE, "protocol %s has transport %u", d->name, d->l4);
 		if (d->state_size > PROTO_STATE_MAX)
 			return err_set(e, ERR_USAGE, "protocol %s state %zu > %d bytes", d->name, d->state_size,
@@ -80,14 +80,14 @@ int registry_select(uint8_t l4, uint16_t sport, uint16_t dport, struct slice fir
 	*by_content = 0;
 	if (first.len)
 		for (size_t i = 0; i < REGISTRY_N; i++)
-			if (registry[i]->l4 == l4 && registry[i]->probe && registry[i]->probe(first) == PROBE_YES) {
+			if ((registry[i]->l4 & l4) && registry[i]->probe && registry[i]->probe(l4, first) == PROBE_YES) {
 				*by_content = 1;
 				return (int)i;
 			}
 	uint16_t lo = sport < dport ? sport : dport, hi = sport < dport ? dport : sport;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < REGISTRY_N; i++)
-			if (registry[i]->l4 == l4 && port_match(registry[i], pass ? hi : lo))
+			if ((registry[i]->l4 & l4) && port_match(registry[i], pass ? hi : lo))
 				return (int)i;
 	return -1;
 }

@@ -21,7 +21,7 @@ static int sip_starts_with(struct slice s, const char *pfx)
 }
 
 /* A request line "METHOD uri SIP/2.0" or a status line "SIP/2.0 code". */
-static enum proto_probe sip_probe(struct slice d)
+static enum proto_probe sip_probe(uint8_t l4, struct slice d)
 {
 	if (sip_starts_with(d, "SIP/2.0 "))
 		return PROBE_YES;
@@ -131,7 +131,7 @@ static void sdp_expect(struct proto_ctx *ctx, const uint8_t *addr, uint8_t alen,
 		struct proto_expect *x = &ctx->expect[ctx->nexpect++];
 		memset(x, 0, sizeof *x);
 		x->alen = alen;
-		x->l4 = PROTO_L4_UDP;
+		x->l4 = 17;
 		x->port = p;
 		memcpy(x->addr, addr, alen);
 	}
@@ -169,7 +169,7 @@ static struct proto_res sip_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 {
 	(void)dir;
 	struct proto_res res = { PROTO_OK, data.len, 0 };
-	if (sip_probe(data) == PROBE_NO) {
+	if (sip_probe(PROTO_L4_UDP, data) == PROBE_NO) {
 		res.status = PROTO_ERR;
 		return res;
 	}

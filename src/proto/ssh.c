@@ -95,7 +95,7 @@ static int ssh_skip(struct proto_ctx *ctx, uint8_t dir, uint32_t n)
 	return -1;
 }
 
-static enum proto_probe ssh_probe(struct slice d)
+static enum proto_probe ssh_probe(uint8_t l4, struct slice d)
 {
 	if (d.len < 4)
 		return PROBE_MAYBE;

@@ -87,7 +87,7 @@ static int tls_skip(struct proto_ctx *ctx, uint8_t dir, uint32_t n)
 }
 
 /* A handshake record with a plausible version and length. */
-static enum proto_probe tls_probe(struct slice d)
+static enum proto_probe tls_probe(uint8_t l4, struct slice d)
 {
 	struct rd r = rd_make(d.p, d.len);
 	uint8_t type = rd_u8(&r), vmaj = rd_u8(&r), vmin = rd_u8(&r);
