@@ -8,16 +8,18 @@ if ! nm "$bin" 2>/dev/null | grep -q __asan_init; then
 fi
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
+errf=$(mktemp "${TMPDIR:-/tmp}/sleuth-hostile.XXXXXX") || exit 1
+trap 'rm -f "$errf"' EXIT
 list=$(ls tests/golden/captures/* tests/captures/*.pcap* tests/fuzz/corpus/*/* 2>/dev/null)
 [ -d ../shared/captures/malformed ] && list="$list $(ls ../shared/captures/malformed/* ../shared/captures/pcapng-features/*)"
 for f in $list; do
-	for args in "packets" "packets -V" "packets -T fields -e _ws.col.Info -e tcp.analysis.ack_rtt"; do
+	for args in "packets" "packets -V" "packets -T fields -e _ws.col.Info -e tcp.analysis.ack_rtt" "log"; do
 		# shellcheck disable=SC2086
-		timeout 60 "$bin" $args "$f" > /dev/null 2> /tmp/sleuth-hostile.err
+		timeout 60 "$bin" $args "$f" > /dev/null 2> "$errf"
 		rc=$?
-		if [ $rc -gt 1 ] || grep -q 'Sanitizer\|runtime error' /tmp/sleuth-hostile.err; then
+		if [ $rc -gt 1 ] || grep -q 'Sanitizer\|runtime error' "$errf"; then
 			echo "FAIL $f ($args): exit $rc"
-			head -20 /tmp/sleuth-hostile.err
+			head -20 "$errf"
 			status=1
 		fi
 	done

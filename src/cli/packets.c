@@ -274,7 +274,7 @@ static void packets_text_line(struct packets_run *r)
 	obuf_putc(o, '\n');
 }
 
-#define FIELD_MAX_OCC 8
+#define FIELD_MAX_OCC 256 /* tshark prints every occurrence; this bounds the stack */
 
 static void packets_field_value(struct packets_run *r, const struct fval *v)
 {

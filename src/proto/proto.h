@@ -89,7 +89,7 @@ struct proto_fv {
 	} v;
 };
 
-#define PROTO_INFO_MAX 2048
+#define PROTO_INFO_MAX 4096 /* tshark's COL_MAX_INFO_LEN */
 #define PROTO_FV_MAX 512
 #define PROTO_COL_MAX 24
 

@@ -76,9 +76,10 @@ void pkt_protocols(const struct pkt *p, const struct flow_pkt *fp, struct obuf *
 	if (!app && (((l & PL_TCP) && p->tcp.len && !(fp && (fp->pdu & FP_PDU_SEGMENT))) ||
 		     ((l & PL_UDP) && !(l & (PL_ICMP | PL_ICMP6)) && p->udp.payload.len)))
 		chain_add(o, "data");
-	/* tshark's frame.protocols starts after "frame:" */
-	memmove(o->buf + start, o->buf + start + 6, o->len - start - 6);
-	o->len -= 6;
+	/* tshark's frame.protocols starts after "frame:" ("frame" alone: nothing decoded) */
+	size_t cut = o->len - start > 5 ? 6 : 5;
+	memmove(o->buf + start, o->buf + start + cut, o->len - start - cut);
+	o->len -= cut;
 }
 
 void phs_init(struct phs *h)
