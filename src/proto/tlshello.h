@@ -72,7 +72,7 @@ uint16_t tls_hello_version(const struct tls_hello *h, int client);
 int tls_hello_has_ext(const struct tls_hello *h, uint16_t type);
 
 /* JA3 (client) or JA3S (server) string in decimal, GREASE values removed, into str (n bytes,
- * NUL-terminated, cut if short), and the MD5 of the whole string as 32 lower-case hex digits. */
+ * NUL-terminated, cut if short; str may be NULL with n 0), and the MD5 of the whole string as 32 lower-case hex digits. */
 void tls_ja3(const struct tls_hello *h, int client, char *str, size_t n, char md5hex[33]);
 /* JA4 of a ClientHello ("t13d1516h2_8daaf6152771_e5627efa2ab1"); transport 't' TCP, 'q' QUIC,
  * 'd' DTLS. */
