@@ -674,8 +674,7 @@ static void tls_record_done(struct proto_ctx *ctx, struct tls_state *st)
 			st->app_after_hello = 1;
 		break;
 	case TLS_CT_HEARTBEAT:
-		if (st->rlen >= 3 && (st->head[0] == 1 || st->head[0] == 2) && !st->ccs &&
-		    ((uint32_t)st->head[1] << 8 | st->head[2]) + 3 + 16 <= st->rlen)
+		if (st->rlen >= 3 && (st->head[0] == 1 || st->head[0] == 2) && !(st->ccs && !tls13(st->sess_version)))
 			tls_info(ctx, st->head[0] == 1 ? "Heartbeat Request" : "Heartbeat Response");
 		else
 			tls_info(ctx, "Encrypted Heartbeat");
@@ -738,10 +737,22 @@ static struct proto_res tls_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 	} else {
 		if (d.len < 5)
 			return tls_res(PROTO_NEED_MORE, 0, 0); /* Wireshark waits for the whole header */
-		if (!tls_type_ok(type)) {
-			/* "Continuation Data" / unknown record: the rest of the segment */
+		uint16_t rv = (uint16_t)(d.p[1] << 8 | d.p[2]);
+		uint16_t sv = st->sess_version;
+		if (sv == 0x0300 || (sv >= 0x0301 && sv <= 0x0303)) {
+			if (!tls_type_ok(type)) {
+				/* tshark frames it as a record anyway, ignored (to its end or the
+				 * end of the segment) */
+				uint32_t len = (uint32_t)d.p[3] << 8 | d.p[4];
+				tls_info(ctx, "Ignored Unknown Record");
+				proto_col_proto(ctx, tls_col_name(sv));
+				return tls_res(PROTO_OK, 5 + len < d.len ? 5 + len : d.len, 0);
+			}
+		} else if (!tls_type_ok(type) || !(rv == 0x0300 || (rv >= 0x0301 && rv <= 0x0303))) {
+			/* not a record header (tshark's check for SSLv3/TLS): "Continuation Data",
+			 * the rest of the segment */
 			tls_info(ctx, "Continuation Data");
-			const char *n = tls_col_name(st->sess_version);
+			const char *n = tls_col_name(sv);
 			proto_col_proto(ctx, n ? n : "SSL");
 			return tls_res(PROTO_OK, d.len, 0);
 		}
@@ -903,7 +914,7 @@ static const uint16_t tls_ports[] = { 443, 465, 636, 853, 993, 995, 324, 802, 13
 const struct proto_desc proto_tls = {
 	.name = "tls",
 	.l4 = PROTO_L4_TCP,
-	.ws_heuristic = 0,
+	.ws_heuristic = 1, /* tshark -G heuristic-decodes: "tcp tls T" */
 	.ports = tls_ports,
 	.probe = tls_probe,
 	.state_size = sizeof(struct tls_state),
