@@ -88,7 +88,7 @@ _Static_assert(sizeof(struct tls_state) <= 4096, "tls state must fit the per-dir
 
 /* Filter fields (Wireshark names and types, tshark -G fields) */
 enum {
-	TF_CT = 0, TF_RVER, TF_HTYPE, TF_HVER, TF_CS, TF_SNI, TF_ALPN, TF_SUPVER, TF_JA3, TF_JA3S, TF_CERT, TF_ALEVEL, TF_ADESC, TF_RECORD,
+	TF_CT = 0, TF_RVER, TF_HTYPE, TF_HVER, TF_CS, TF_SNI, TF_ALPN, TF_SUPVER, TF_JA3, TF_JA3S, TF_CERT, TF_ALEVEL, TF_ADESC, TF_RECORD, TF_OPAQUE,
 };
 static const struct proto_field tls_fields[] = {
 	[TF_CT] = { "tls.record.content_type", PF_UINT, 0, "Content Type" },
@@ -105,6 +105,7 @@ static const struct proto_field tls_fields[] = {
 	[TF_ALEVEL] = { "tls.alert_message.level", PF_UINT, 0, "Level" },
 	[TF_ADESC] = { "tls.alert_message.desc", PF_UINT, 0, "Description" },
 	[TF_RECORD] = { "tls.record", PF_NONE, 0, "Record Layer" },
+	[TF_OPAQUE] = { "tls.record.opaque_type", PF_UINT, 0, "Opaque Type" },
 };
 
 static struct proto_res tls_res(uint8_t status, uint32_t consumed, uint32_t needed)
@@ -611,10 +612,13 @@ static void tls_v2_record(struct proto_ctx *ctx, struct tls_state *st)
 {
 	struct tls_state *pe = ctx->peer;
 	uint8_t mt = st->nhead ? st->head[0] : 0;
+	proto_field_none(ctx, TF_RECORD);
+	proto_field_u(ctx, TF_RVER, 0x0002);
 	if (st->v2_enc || !tls_v2_name(mt)) {
 		tls_info(ctx, "Encrypted Data");
 	} else {
 		tls_info(ctx, tls_v2_name(mt));
+		proto_field_u(ctx, TF_HTYPE, mt);
 		if (mt == 1)
 			st->role = TLS_ROLE_CLIENT;
 		if (mt == 4) {
@@ -643,7 +647,8 @@ static void tls_record_done(struct proto_ctx *ctx, struct tls_state *st)
 		return;
 	}
 	proto_field_none(ctx, TF_RECORD);
-	proto_field_u(ctx, TF_CT, st->rtype);
+	/* TLS 1.3 protected records: the type field is the outer opaque_type */
+	proto_field_u(ctx, st->rtype == TLS_CT_APP && tls13(st->sess_version) ? TF_OPAQUE : TF_CT, st->rtype);
 	proto_field_u(ctx, TF_RVER, st->rversion);
 	/* a message other than a ClientHello fixes the session version (tshark) */
 	int authoritative = st->rtype != TLS_CT_HANDSHAKE || (st->nhead && st->head[0] != TLS_HS_CLIENT_HELLO &&
