@@ -272,6 +272,8 @@ static void tls_hs_release_old(struct proto_ctx *ctx, struct tls_state *st)
 /* Appends record body bytes of a handshake record. Returns 0, -1 when they cannot be kept. */
 static int tls_hs_append(struct proto_ctx *ctx, struct tls_state *st, const uint8_t *p, uint32_t n)
 {
+	if (!n)
+		return 0;
 	int new_packet = !ctx->out || ctx->frame != st->hs_frame;
 	tls_hs_release_old(ctx, st);
 	st->hs_frame = ctx->frame;

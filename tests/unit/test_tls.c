@@ -2,14 +2,16 @@
  * ClientHellos/ServerHellos of tests/captures/https.pcap with JA3/JA3S as tshark 4.0 computes
  * them (tls.handshake.ja3 / ja3s) and JA4 as FoxIO's reference tool (python/ja4.py) prints them;
  * FoxIO's published JA4 of its tls12.pcap and of the JA4.md example, rebuilt from their raw
- * (original order) strings. */
+ * (original order) strings. The dissector (src/proto/tls.c) is driven with the first TLS 1.2
+ * connection of https.pcap: columns as tshark prints them, split at every byte, the tls record. */
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "proto/proto.h"
 #include "proto/tlshello.h"
 
 #include "tap.h"
-
-#include <string.h>
 
 /* https.pcap frame 4: TLS 1.2 ClientHello body (after the 4-byte handshake header) */
 static const char ch12_hex[] =
@@ -37,6 +39,46 @@ static const char sh13_hex[] =
 	"0303243f3e2bbdcb959d4741c40f2083e535f5a38f7289b43f9b5228bc8a67423e02209a68762cec3260881401dcf027"
 	"9a84b55fcbdb90f735a7c10195e943b6d35b1e130200002e002b0002030400330024001d0020e69f6984368b46d95593"
 	"0e5fc7cb6392bf6a03dd9bd719a401e9618e40c9116a";
+
+/* https.pcap frame 4 */
+static const char f4_client_hello[] =
+	"16030100dd010000d90303da020c2fc6c1e6cf0cc98ec2064d914e12c2bbd623480bcfd9d5dbad72f8f802000038c02c"
+	"c030009fcca9cca8ccaac02bc02f009ec024c028006bc023c0270067c00ac0140039c009c0130033009d009c003d003c"
+	"0035002f00ff0100007800000014001200000f7777772e736c657574682e74657374000b000403000102000a000c000a"
+	"001d0017001e001900180010000e000c02683208687474702f312e310016000000170000000d002a0028040305030603"
+	"080708080809080a080b080408050806040105010601030303010302040205020602";
+
+/* https.pcap frame 6 */
+static const char f6_server_flight[] =
+	"16030300700200006c03033b11cc8635125496e0ca16dc724e113212799a15e448baf3444f574e4752440120754ea81e"
+	"ac5a61b84cea69b078318bff20b1701052e6af63f1aee790d787e127c02c000024ff0100010000000000000b00040300"
+	"01020010000b000908687474702f312e310017000016030301cc0b0001c80001c50001c2308201be30820165a0030201"
+	"02021466348a8af2c630bae0f47c4f4e5d033026b5ae27300a06082a8648ce3d040302301a3118301606035504030c0f"
+	"7777772e736c657574682e74657374301e170d3236313132333136313633385a170d3336313132303136313633385a30"
+	"1a3118301606035504030c0f7777772e736c657574682e746573743059301306072a8648ce3d020106082a8648ce3d03"
+	"0107034200040bf3f8fa37c4153efb3b06ffd5d8d7b4d58e500c713e9d675f42661e7a3904b4f2f5ddb18ff7408ca648"
+	"bb368e89347fb5c1b7c59c9a62054542b5ffde0de2b0a38188308185301d0603551d0e04160414cfcf93998642e78028"
+	"20dac4229aaa4e2542563a301f0603551d23041830168014cfcf93998642e7802820dac4229aaa4e2542563a300f0603"
+	"551d130101ff040530030101ff30320603551d11042b3029820f7777772e736c657574682e7465737487040a63000187"
+	"10fd990000000000000000000000000001300a06082a8648ce3d0403020347003044022009e58aa33b4cac4eff4d44e0"
+	"e7af37f4f2f92306f5ce16206982ca62115d23fa022075d35626861d34685f8246bc154bc37691bedd9241e1d0889536"
+	"bb9e4ee8edf416030300730c00006f03001d20cbd65ee70701d67107d1479462574b9b42a7c99b160c3a1a7d613e61a5"
+	"71782b04030047304502203500bb6701757b1627dcebc88546457e98c5f8f702cca4812bffc7a5ddab11490221008b36"
+	"5d82566c84ca9cd498fe497aa52f80fcd3d3b8c7ff38b871a3028c276cd116030300040e000000";
+
+/* https.pcap frame 8 */
+static const char f8_client_finish[] =
+	"160303002510000021206b83e707463be92b60bdf9afbc3def84d4ce7f662f3fd8af7fa19cdadb678d34140303000101"
+	"1603030028927bfa8ab9f3c03db078b2336b2d8bf1ddcee4e4ac8c8dd0b545eafbb5bc40355f7f976a2d565518";
+
+/* https.pcap frame 9 */
+static const char f9_server_finish[] =
+	"14030300010116030300289ab2ceb66d85623858c1fa6540d75b300586dbafea1c56b82a214fdf3b9ae4459aa2710dcf"
+	"ead35a";
+
+/* https.pcap frame 12 */
+static const char f12_alert[] =
+	"150303001a927bfa8ab9f3c03f27044c469d39b4e748c8f807bedf38ce9b5c";
 
 static uint32_t unhex(const char *s, uint8_t *out, uint32_t cap)
 {
@@ -176,6 +218,248 @@ static int check_ja4_built(struct bld *b, char transport, const char *want)
 	return strcmp(out, want) == 0;
 }
 
+
+/* ---- the dissector, driven like the flow layer does (tail kept, presented again) ---- */
+
+struct sess {
+	_Alignas(16) unsigned char st[2][4096];
+	uint8_t tail[2][70000];
+	uint32_t tlen[2];
+	struct proto_pkt pkt;
+	struct proto_env env;
+	const struct proto_desc *pd;
+	uint8_t idx;
+	int nrec;
+	char rec[4][4096]; /* records as "name=value;" text */
+	uint32_t anomalies;
+	char info[4096];   /* Info of every packet joined by ", " */
+	int err;
+};
+
+static void sess_emit(void *arg, const struct proto_rec *r)
+{
+	struct sess *s = arg;
+	if (s->nrec >= 4 || strcmp(r->kind, "tls"))
+		return;
+	char *o = s->rec[s->nrec++];
+	size_t n = 0;
+	for (uint16_t i = 0; i < r->n && n < 4000; i++) {
+		const struct proto_kv *kv = &r->kv[i];
+		n += (size_t)snprintf(o + n, 4096 - n, "%s=", kv->name);
+		if (kv->type == PV_STR)
+			n += (size_t)snprintf(o + n, 4096 - n, "%.*s;", (int)kv->len, (const char *)kv->v.p);
+		else if (kv->type == PV_BOOL)
+			n += (size_t)snprintf(o + n, 4096 - n, "%s;", kv->v.u ? "T" : "F");
+		else
+			n += (size_t)snprintf(o + n, 4096 - n, "%lld;", (long long)kv->v.i);
+	}
+}
+
+static void sess_init(struct sess *s)
+{
+	memset(s, 0, sizeof *s);
+	s->pd = proto_find("tls");
+	for (size_t i = 0; i < proto_count(); i++)
+		if (proto_get(i) == s->pd)
+			s->idx = (uint8_t)i;
+	s->env.emit = sess_emit;
+	s->env.arg = s;
+	for (int d = 0; d < 2; d++)
+		s->pd->init(s->st[d], (uint8_t)d);
+}
+
+static void sess_fini(struct sess *s)
+{
+	for (int d = 0; d < 2; d++)
+		s->pd->fini(s->st[d]);
+}
+
+/* One segment in direction `dir`; returns the packet's Info (Protocol in s->pkt.col). */
+static const char *sess_packet(struct sess *s, int dir, const uint8_t *p, uint32_t n, uint64_t frame)
+{
+	static const uint8_t srv[4] = { 10, 99, 0, 1 }, cli[4] = { 10, 99, 0, 2 };
+	memset(&s->pkt, 0, offsetof(struct proto_pkt, fv));
+	if (s->err || s->tlen[dir] + n > sizeof s->tail[0]) {
+		s->err = 1;
+		return "";
+	}
+	memcpy(s->tail[dir] + s->tlen[dir], p, n);
+	uint32_t len = s->tlen[dir] + n, off = 0;
+	while (off < len) {
+		struct proto_ctx ctx = { .state = s->st[dir], .peer = s->st[!dir], .out = &s->pkt, .env = &s->env,
+					 .frame = frame, .alen = 4, .is_orig = (uint8_t)!dir, .proto_idx = s->idx };
+		ctx.src = dir ? srv : cli;
+		ctx.dst = dir ? cli : srv;
+		struct proto_res r = s->pd->parse(&ctx, (uint8_t)dir, (struct slice){ s->tail[dir] + off, len - off });
+		s->anomalies += ctx.anomalies;
+		if (r.status == PROTO_ERR || r.consumed > len - off || (r.status == PROTO_OK && !r.consumed)) {
+			s->err = 1;
+			return "";
+		}
+		off += r.consumed;
+		if (r.status == PROTO_NEED_MORE)
+			break;
+	}
+	memmove(s->tail[dir], s->tail[dir] + off, len - off);
+	s->tlen[dir] = len - off;
+	if (s->pkt.info_len) {
+		size_t k = strlen(s->info);
+		snprintf(s->info + k, sizeof s->info - k, "%s%s", k ? ", " : "", s->pkt.info);
+	}
+	return s->pkt.info;
+}
+
+static uint8_t fl[4][2048];
+static uint32_t fn[4];
+
+/* Feeds the server's first flight split at `cut` (and byte by byte when cut == 0) after the
+ * ClientHello, then the finishing flights. Returns the joined Info text. */
+static void sess_run(struct sess *s, uint32_t cut)
+{
+	sess_init(s);
+	sess_packet(s, 0, fl[0], fn[0], 4);
+	if (cut == 0) {
+		for (uint32_t i = 0; i < fn[1]; i++)
+			sess_packet(s, 1, fl[1] + i, 1, 6);
+	} else {
+		sess_packet(s, 1, fl[1], cut, 6);
+		sess_packet(s, 1, fl[1] + cut, fn[1] - cut, 7);
+	}
+	sess_packet(s, 0, fl[2], fn[2], 8);
+	sess_packet(s, 1, fl[3], fn[3], 9);
+}
+
+static void test_dissector(void)
+{
+	static struct sess s, t;
+	const char *hx[4] = { f4_client_hello, f6_server_flight, f8_client_finish, f9_server_finish };
+	for (int i = 0; i < 4; i++)
+		fn[i] = unhex(hx[i], fl[i], sizeof fl[i]);
+
+	sess_init(&s);
+	const char *info = sess_packet(&s, 0, fl[0], fn[0], 4);
+	test_report_result(!strcmp(info, "Client Hello") && !strcmp(s.pkt.col, "TLSv1"),
+			   "ClientHello: Info and Protocol (record version) as tshark");
+	info = sess_packet(&s, 1, fl[1], fn[1], 6);
+	test_report_result(!strcmp(info, "Server Hello, Certificate, Server Key Exchange, Server Hello Done") &&
+				   !strcmp(s.pkt.col, "TLSv1.2"),
+			   "server flight: four handshake messages in one record");
+	int cert = 0;
+	for (uint16_t i = 0; i < s.pkt.nfv; i++)
+		cert += s.pkt.fv[i].type == PF_BYTES && s.pkt.fv[i].len == 450;
+	test_report_result(cert == 1, "tls.handshake.certificate holds the DER certificate");
+	info = sess_packet(&s, 0, fl[2], fn[2], 8);
+	test_report_result(!strcmp(info, "Client Key Exchange, Change Cipher Spec, Encrypted Handshake Message"),
+			   "client finish: the Finished after ChangeCipherSpec is encrypted");
+	test_report_result(s.nrec == 0, "no record before the server finished");
+	info = sess_packet(&s, 1, fl[3], fn[3], 9);
+	test_report_result(!strcmp(info, "Change Cipher Spec, Encrypted Handshake Message") && s.nrec == 1,
+			   "server finish; the session is established and its record emitted");
+	printf("# %s\n", s.nrec ? s.rec[0] : "");
+	test_report_result(s.nrec == 1 && strstr(s.rec[0], "version=TLSv12;") &&
+				   strstr(s.rec[0], "cipher=TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384;") &&
+				   strstr(s.rec[0], "curve=x25519;") && strstr(s.rec[0], "server_name=www.sleuth.test;") &&
+				   strstr(s.rec[0], "next_protocol=http/1.1;") && strstr(s.rec[0], "established=T;") &&
+				   strstr(s.rec[0], "resumed=F;") &&
+				   strstr(s.rec[0], "ja3=87b9bfc7da97115ed2276737b09f8d74;") &&
+				   strstr(s.rec[0], "ja3s=fe0146829eef1917ba6c2dd4f5c08905;") &&
+				   strstr(s.rec[0], "ja4=t12d2807h2_d943125447b4_a44c6288192a;") &&
+				   strstr(s.rec[0], "subject=CN=www.sleuth.test;") &&
+				   strstr(s.rec[0], "issuer=CN=www.sleuth.test;") &&
+				   strstr(s.rec[0], "san.dns=www.sleuth.test;") &&
+				   strstr(s.rec[0], "certificate.not_valid_before=1795450598000000000;"),
+			   "tls record: version, cipher, curve, SNI, ALPN, JA3/JA3S/JA4, certificate");
+	uint8_t al[64];
+	uint32_t aln = unhex(f12_alert, al, sizeof al);
+	info = sess_packet(&s, 0, al, aln, 12);
+	test_report_result(!strcmp(info, "Encrypted Alert") && !strcmp(s.pkt.col, "TLSv1.2") && s.nrec == 1,
+			   "an alert after ChangeCipherSpec is encrypted; the record is not emitted twice");
+	char want_rec[4096];
+	snprintf(want_rec, sizeof want_rec, "%s", s.rec[0]);
+	const char *want_info = "Client Hello, Server Hello, Certificate, Server Key Exchange, Server Hello Done, "
+				"Client Key Exchange, Change Cipher Spec, Encrypted Handshake Message, "
+				"Change Cipher Spec, Encrypted Handshake Message";
+	sess_fini(&s);
+
+	int ok = 1;
+	for (uint32_t cut = 0; cut < fn[1] && ok; cut++) {
+		sess_run(&t, cut);
+		if (t.err || strcmp(t.info, want_info) || t.nrec != 1 || strcmp(t.rec[0], want_rec)) {
+			printf("# cut %u: err %d info '%s' nrec %d\n", cut, t.err, t.info, t.nrec);
+			ok = 0;
+		}
+		sess_fini(&t);
+	}
+	test_report_result(ok, "the server flight split at every byte (and byte by byte): same Info, same record");
+
+	/* a plaintext alert */
+	static const uint8_t alert[] = { 21, 3, 3, 0, 2, 2, 40 };
+	sess_init(&t);
+	info = sess_packet(&t, 1, alert, sizeof alert, 1);
+	test_report_result(!strcmp(info, "Alert (Level: Fatal, Description: Handshake Failure)") &&
+				   !strcmp(t.pkt.col, "TLSv1.2"),
+			   "a plaintext alert is named; it fixes the session version");
+	/* several records in one segment, and data that is not a record */
+	static const uint8_t two[] = { 23, 3, 3, 0, 1, 0xaa, 23, 3, 3, 0, 2, 0xbb, 0xcc, 0x99, 1, 2, 3, 4, 5 };
+	info = sess_packet(&t, 0, two, sizeof two, 2);
+	test_report_result(!strcmp(info, "Application Data, Application Data, Ignored Unknown Record"),
+			   "two records then bytes that are no record (known TLS 1.2 session)");
+	sess_fini(&t);
+	sess_init(&t);
+	info = sess_packet(&t, 0, two + 13, 6, 1);
+	test_report_result(!strcmp(info, "Continuation Data") && !strcmp(t.pkt.col, "SSL"),
+			   "without a session version: SSL Continuation Data");
+	sess_fini(&t);
+
+	/* malformed handshake contents: never a crash, anomalies counted */
+	static uint8_t bad[2048];
+	memcpy(bad, fl[1], fn[1]);
+	uint32_t seed = 7;
+	int fine = 1;
+	for (int round = 0; round < 3000; round++) {
+		memcpy(bad, fl[1], fn[1]);
+		for (int k = 0; k < 4; k++) {
+			seed = seed * 1103515245u + 12345u;
+			uint32_t pos = 5 + (seed >> 8) % (fn[1] - 5);
+			bad[pos] = (uint8_t)(seed >> 24);
+		}
+		sess_init(&t);
+		sess_packet(&t, 0, fl[0], fn[0], 1);
+		sess_packet(&t, 1, bad, fn[1], 2);
+		if (t.err)
+			fine = 0;
+		sess_fini(&t);
+	}
+	test_report_result(fine, "3000 corrupted server flights: no error, no crash");
+
+	/* a Certificate message announced larger than the 64 KB reassembly cap */
+	static uint8_t big[5 * 16005];
+	uint32_t bn = 0;
+	for (int rec = 0; rec < 5; rec++) {
+		uint32_t body = 16000;
+		big[bn++] = 22; big[bn++] = 3; big[bn++] = 3;
+		big[bn++] = (uint8_t)(body >> 8); big[bn++] = (uint8_t)body;
+		if (rec == 0) {
+			big[bn++] = 11; big[bn++] = 0x01; big[bn++] = 0x38; big[bn++] = 0x7c; /* 80000 */
+			memset(big + bn, 0, body - 4);
+			bn += body - 4;
+		} else {
+			memset(big + bn, 0, body);
+			bn += body;
+		}
+	}
+	sess_init(&t);
+	sess_packet(&t, 0, fl[0], fn[0], 1);
+	sess_packet(&t, 1, fl[1], fn[1], 2); /* the server flight record */
+	t.info[0] = 0;
+	t.anomalies = 0;
+	for (uint32_t o = 0; o < bn; o += 1400)
+		sess_packet(&t, 1, big + o, bn - o < 1400 ? bn - o : 1400, 3 + o);
+	test_report_result(!t.err && t.anomalies >= 1 && strstr(t.info, "Certificate") != NULL,
+			   "an over-long Certificate is named, skipped and counted");
+	sess_fini(&t);
+}
+
 int main(void)
 {
 	test_report_result(check_ja3(ch12_hex, 1,
@@ -304,6 +588,7 @@ int main(void)
 			   "version and group names");
 	test_report_result(tls_grease(0x0a0a) && tls_grease(0xfafa) && !tls_grease(0x0a1a) && !tls_grease(0x1301),
 			   "GREASE values");
+	test_dissector();
 	printf("1..%d\n", test_num);
 	return test_failed != 0;
 }
