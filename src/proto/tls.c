@@ -49,7 +49,7 @@ struct tls_state {
 	uint16_t rversion;   /* current record: version */
 	uint8_t head[6];     /* current record: its first body bytes */
 	uint8_t nhead;
-	uint8_t hs_in_rec;   /* handshake messages completed in the current record */
+	uint8_t rec_at_msg;  /* the current handshake record starts at a message boundary */
 	uint32_t rlen;       /* current record: body length */
 	uint32_t left;       /* TLS_BODY: body bytes still to come */
 	uint32_t records;
@@ -530,9 +530,15 @@ static void tls_hs_drain(struct proto_ctx *ctx, struct tls_state *st)
 		uint32_t len = (uint32_t)rd_u8(&r) << 16 | rd_be16(&r);
 		if (!rd_ok(&r))
 			return;
+		if (!tls_hs_name(type)) {
+			/* not a message we know: the rest of the buffer is not trusted */
+			ctx->anomalies++;
+			tls_hs_reset(st);
+			return;
+		}
 		if (len + 4 > TLS_HS_MAX_CAP) {
 			/* too long to keep: name it, skip its bytes */
-			tls_info(ctx, tls_hs_name(type) ? tls_hs_name(type) : "Encrypted Handshake Message");
+			tls_info(ctx, tls_hs_name(type));
 			ctx->anomalies++;
 			uint32_t have = st->hs_len - st->hs_off - 4;
 			st->hs_skip = len - have;
@@ -543,7 +549,6 @@ static void tls_hs_drain(struct proto_ctx *ctx, struct tls_state *st)
 		if (!body)
 			return;
 		st->hs_off += 4 + len;
-		st->hs_in_rec++;
 		tls_hs_message(ctx, st, type, (struct slice){ body, len });
 	}
 }
@@ -556,13 +561,8 @@ static int tls_hs_encrypted(const struct tls_state *st)
 {
 	if (st->ccs && !tls13(st->sess_version))
 		return 1;
-	if (st->hs_len == st->hs_off && st->nhead >= 4) {
-		/* a record starting a message: its type must be known and its length plausible */
-		uint32_t len = (uint32_t)st->head[1] << 16 | (uint32_t)st->head[2] << 8 | st->head[3];
-		if (!tls_hs_name(st->head[0]) || len > TLS_HS_MAX_CAP)
-			return 1;
-	}
-	return 0;
+	/* a record starting a message: its type must be known */
+	return st->rec_at_msg && (st->nhead < 4 || !tls_hs_name(st->head[0]));
 }
 
 /* Body bytes of the current record as they pass. */
@@ -670,7 +670,6 @@ static void tls_record_done(struct proto_ctx *ctx, struct tls_state *st)
 			tls_info(ctx, "Encrypted Handshake Message");
 			tls_hs_reset(st);
 		} else {
-			st->hs_in_rec = 0;
 			if (st->hs)
 				tls_hs_drain(ctx, st);
 		}
@@ -775,6 +774,7 @@ static struct proto_res tls_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 	st->rlen = blen;
 	st->left = blen;
 	st->nhead = 0;
+	st->rec_at_msg = st->hs_len == st->hs_off && !st->hs_skip;
 	uint32_t avail = d.len - hlen;
 	uint32_t n = avail < blen ? avail : blen;
 	tls_body_bytes(ctx, st, d.p + hlen, n);

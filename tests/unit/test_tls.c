@@ -411,6 +411,22 @@ static void test_dissector(void)
 			   "without a session version: SSL Continuation Data");
 	sess_fini(&t);
 
+	/* an encrypted-looking handshake record whose first segment holds 2 body bytes, then a
+	 * record with a known message followed by an unknown one */
+	static const uint8_t enc1[] = { 22, 3, 3, 0, 8, 0xde, 0xad }, enc2[] = { 0xbe, 0xef, 1, 2, 3, 4 };
+	static const uint8_t mix[] = { 22, 3, 3, 0, 12, 14, 0, 0, 0, 0x77, 0, 0, 4, 1, 2, 3, 4 };
+	sess_init(&t);
+	sess_packet(&t, 1, alert, sizeof alert, 1);
+	sess_packet(&t, 0, enc1, sizeof enc1, 2);
+	info = sess_packet(&t, 0, enc2, sizeof enc2, 3);
+	test_report_result(!strcmp(info, "Encrypted Handshake Message"),
+			   "a handshake record of unknown type cut after 2 bytes is an encrypted message");
+	t.anomalies = 0;
+	info = sess_packet(&t, 1, mix, sizeof mix, 4);
+	test_report_result(!strcmp(info, "Server Hello Done") && t.anomalies == 1,
+			   "a known message then an unknown one: the first named, the rest counted");
+	sess_fini(&t);
+
 	/* malformed handshake contents: never a crash, anomalies counted */
 	static uint8_t bad[2048];
 	memcpy(bad, fl[1], fn[1]);
