@@ -621,10 +621,13 @@ static void tls_v2_record(struct proto_ctx *ctx, struct tls_state *st)
 	} else {
 		tls_info(ctx, tls_v2_name(mt));
 		proto_field_u(ctx, TF_HTYPE, mt);
-		if (mt == 1)
+		if (mt == 1) {
 			st->role = TLS_ROLE_CLIENT;
+			st->version = 0x0002;
+		}
 		if (mt == 4) {
 			st->role = TLS_ROLE_SERVER;
+			st->version = 0x0002;
 			tls_sess_set(ctx, 0x0002);
 		}
 		if (mt == 2) {
@@ -833,7 +836,7 @@ static void tls_emit(struct proto_ctx *ctx)
 	const char *vn = tls_version_name(ver);
 	if (vn)
 		proto_rec_cstr(&r, "version", vn);
-	if (s) {
+	if (s && s->hello_done) {
 		char unk[24];
 		const char *cn = tls_cipher_name(s->cipher);
 		if (!cn) {
@@ -847,13 +850,20 @@ static void tls_emit(struct proto_ctx *ctx)
 	}
 	if (c && c->sni_len)
 		proto_rec_str(&r, "server_name", (struct slice){ (const uint8_t *)c->sni, c->sni_len });
-	if (s)
+	if (s && s->hello_done)
 		proto_rec_bool(&r, "resumed", s->resumed);
 	if (s && s->alpn_len)
 		proto_rec_cstr(&r, "next_protocol", s->alpn);
 	const struct tls_state *al = a->have_alert ? a : b->have_alert ? b : NULL;
-	if (al)
-		proto_rec_cstr(&r, "last_alert", tls_alert_name(al->alert_desc));
+	char alert[48];
+	if (al && tls_alert_name(al->alert_desc)) {
+		/* the RFC's identifier (handshake_failure), as Zeek writes it */
+		size_t k = 0;
+		for (const char *p = tls_alert_name(al->alert_desc); *p && k + 1 < sizeof alert; p++)
+			alert[k++] = *p == ' ' ? '_' : (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		alert[k] = 0;
+		proto_rec_cstr(&r, "last_alert", alert);
+	}
 	proto_rec_bool(&r, "established", c && s && tls_records_ready(a, b));
 	if (c && c->ja3[0])
 		proto_rec_cstr(&r, "ja3", c->ja3);

@@ -399,6 +399,16 @@ static void test_dissector(void)
 	test_report_result(!strcmp(info, "Alert (Level: Fatal, Description: Handshake Failure)") &&
 				   !strcmp(t.pkt.col, "TLSv1.2"),
 			   "a plaintext alert is named; it fixes the session version");
+	sess_fini(&t);
+	sess_init(&t);
+	sess_packet(&t, 0, fl[0], fn[0], 1);
+	sess_packet(&t, 1, alert, sizeof alert, 2);
+	struct proto_ctx endc = { .state = t.st[0], .peer = t.st[1], .env = &t.env, .proto_idx = t.idx };
+	t.pd->on_flow_end(&endc);
+	t.pd->on_flow_end(&endc);
+	test_report_result(t.nrec == 1 && strstr(t.rec[0], "last_alert=handshake_failure;") &&
+				   strstr(t.rec[0], "established=F;") && strstr(t.rec[0], "server_name=www.sleuth.test;"),
+			   "a refused handshake: one record at flow end with the alert, not established");
 	/* several records in one segment, and data that is not a record */
 	static const uint8_t two[] = { 23, 3, 3, 0, 1, 0xaa, 23, 3, 3, 0, 2, 0xbb, 0xcc, 0x99, 1, 2, 3, 4, 5 };
 	info = sess_packet(&t, 0, two, sizeof two, 2);
