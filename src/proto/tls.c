@@ -836,8 +836,8 @@ static void tls_emit(struct proto_ctx *ctx)
 	const char *vn = tls_version_name(ver);
 	if (vn)
 		proto_rec_cstr(&r, "version", vn);
+	char unk[24]; /* lives until proto_emit: the record borrows it */
 	if (s && s->hello_done) {
-		char unk[24];
 		const char *cn = tls_cipher_name(s->cipher);
 		if (!cn) {
 			snprintf(unk, sizeof unk, "unknown-%u", s->cipher);
