@@ -81,6 +81,7 @@ struct tls_state {
 	                        * point into it until the packet is rendered); freed later */
 	uint32_t hs_cap, hs_len, hs_off;
 	uint64_t hs_frame;     /* frame of the last append */
+	uint64_t last_frame;   /* frame of the last parse() call */
 	struct tls_cert_sum cert;
 };
 
@@ -215,6 +216,11 @@ static const char *tls_col_name(uint16_t v)
 	if (v >= 0x7f0e && v <= 0x7f1c)
 		return "TLSv1.3";
 	return NULL;
+}
+
+static int tls_printable(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f;
 }
 
 static int tls13(uint16_t v)
@@ -707,6 +713,8 @@ static struct proto_res tls_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 		st->sess_version = pe->sess_version; /* after a restart of this direction */
 	if (pe && pe->emitted)
 		st->emitted = 1;
+	int first_call = ctx->frame != st->last_frame; /* the slice starts the segment */
+	st->last_frame = ctx->frame;
 	if (st->phase == TLS_BODY) {
 		uint32_t n = d.len < st->left ? d.len : st->left;
 		tls_body_bytes(ctx, st, d.p, n);
@@ -718,6 +726,11 @@ static struct proto_res tls_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 		}
 		return tls_res(PROTO_NEED_MORE, n, st->left);
 	}
+	if (first_call && d.len > 4 && tls_printable(d.p[0]) && tls_printable(d.p[1]) && tls_printable(d.p[2]) &&
+	    tls_printable(d.p[3]))
+		/* as tshark: a segment starting with four printable characters is clear text, not
+		 * TLS; the packet stays TCP's (no columns) */
+		return tls_res(PROTO_OK, d.len, 0);
 	struct rd r = rd_make(d.p, d.len);
 	uint8_t type = rd_u8(&r);
 	if (!rd_ok(&r))

@@ -409,6 +409,16 @@ static void test_dissector(void)
 	test_report_result(t.nrec == 1 && strstr(t.rec[0], "last_alert=handshake_failure;") &&
 				   strstr(t.rec[0], "established=F;") && strstr(t.rec[0], "server_name=www.sleuth.test;"),
 			   "a refused handshake: one record at flow end with the alert, not established");
+	/* a segment starting with four printable characters is not TLS's (tshark leaves it to
+	 * TCP); the same bytes after a record in one segment are Continuation Data */
+	static const uint8_t html[] = "<!DOCTYPE html>";
+	memset(&t.pkt, 0, offsetof(struct proto_pkt, fv));
+	info = sess_packet(&t, 0, html, sizeof html - 1, 50);
+	test_report_result(!t.pkt.shown && !t.pkt.info_len, "a clear-text segment leaves the packet to TCP");
+	static const uint8_t rec_html[] = { 23, 3, 3, 0, 1, 0xaa, '<', '!', 'D', 'O', 'C' };
+	info = sess_packet(&t, 0, rec_html, sizeof rec_html, 51);
+	test_report_result(!strcmp(info, "Application Data, Ignored Unknown Record"),
+			   "printable bytes after a record of the same segment stay TLS's");
 	/* several records in one segment, and data that is not a record */
 	static const uint8_t two[] = { 23, 3, 3, 0, 1, 0xaa, 23, 3, 3, 0, 2, 0xbb, 0xcc, 0x99, 1, 2, 3, 4, 5 };
 	info = sess_packet(&t, 0, two, sizeof two, 2);
