@@ -819,10 +819,27 @@ static enum proto_probe quic_probe(uint8_t l4, struct slice d)
 			return PROBE_NO;
 		rd_skip(&r, dcil);
 		uint8_t scil = rd_u8(&r);
-		if (!rd_ok(&r) || scil > QUIC_CID_MAX || rd_left(&r) < scil + 2u)
+		rd_skip(&r, scil);
+		if (!rd_ok(&r) || scil > QUIC_CID_MAX)
 			return PROBE_NO;
-		/* a client's first packet is an Initial (padded to 1200 bytes by RFC 9000 14.1) */
-		return quic_ptype(version, (first >> 4) & 3) == QPT_INITIAL && d.len >= 1200 ? PROBE_YES : PROBE_NO;
+		uint8_t type = quic_ptype(version, (first >> 4) & 3);
+		/* a client's first packet is an Initial, padded to 1200 bytes (RFC 9000 14.1; the
+		 * capture may have cut it), with a DCID of at least 8 bytes (section 7.2) */
+		if (type == QPT_INITIAL) {
+			if (grease)
+				return d.len >= 1200 ? PROBE_YES : PROBE_NO;
+			uint64_t tlen = quic_varint(&r);
+			if (!rd_ok(&r) || tlen > rd_left(&r))
+				return PROBE_NO;
+			rd_skip(&r, (uint32_t)tlen);
+			quic_varint(&r);
+			return rd_ok(&r) && dcil >= 8 ? PROBE_YES : PROBE_NO;
+		}
+		/* 0-RTT or Handshake (a capture may start there): a Length that fits the datagram */
+		if (type == QPT_RETRY || grease)
+			return PROBE_NO;
+		uint64_t len = quic_varint(&r);
+		return rd_ok(&r) && len >= 20 && len <= rd_left(&r) ? PROBE_YES : PROBE_NO;
 	}
 	if ((first & 0x89) == 0x09 && d.len >= 13 &&
 	    quic_version_gquic((uint32_t)d.p[9] << 24 | (uint32_t)d.p[10] << 16 | (uint32_t)d.p[11] << 8 | d.p[12]))
@@ -887,7 +904,9 @@ static void quic_flow_end(struct proto_ctx *ctx)
 	proto_emit(ctx, &rec);
 }
 
-static const uint16_t quic_ports[] = { 443, 0 };
+/* No ports: tshark 4.0 takes QUIC on UDP by content only (a long header with a known version
+ * starts a connection; UDP 443 traffic it cannot place stays "UDP"). */
+static const uint16_t quic_ports[] = { 0 };
 
 const struct proto_desc proto_quic = {
 	.name = "quic",

@@ -320,10 +320,16 @@ int main(void)
 
 	/* probes: not QUIC */
 	static const uint8_t dns[] = { 0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 3, 'w', 'w', 'w' };
+	memcpy(buf, cp, cn);
+	buf[1] = 0x10, buf[2] = 0x01; /* version 0x10010000 */
+	int unknown_version = pd->probe(PROTO_L4_UDP, (struct slice){ buf, cn }) == PROBE_NO;
+	memcpy(buf, cp, cn);
+	buf[5] = 4; /* a client Initial's DCID has at least 8 bytes */
+	int short_dcid = pd->probe(PROTO_L4_UDP, (struct slice){ buf, cn }) == PROBE_NO;
 	test_report_result(pd->probe(PROTO_L4_UDP, (struct slice){ dns, sizeof dns }) == PROBE_NO &&
-				   pd->probe(PROTO_L4_TCP, (struct slice){ cp, cn }) == PROBE_NO &&
-				   pd->probe(PROTO_L4_UDP, (struct slice){ cp, 100 }) == PROBE_NO,
-			   "DNS, TCP and a short long-header datagram do not probe as QUIC");
+				   pd->probe(PROTO_L4_TCP, (struct slice){ cp, cn }) == PROBE_NO && unknown_version &&
+				   short_dcid && pd->probe(PROTO_L4_UDP, (struct slice){ cp, 100 }) == PROBE_YES,
+			   "DNS, TCP, an unknown version and a 4-byte Initial DCID do not probe as QUIC; a cut Initial does");
 
 	/* random datagrams and random long headers with a known version */
 	uint32_t seed = 7;
