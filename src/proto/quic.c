@@ -602,6 +602,7 @@ static uint32_t quic_long(struct proto_ctx *ctx, struct quic_dir *st, struct qui
 		for (int i = 0; i < 64 && rd_left(&r) >= 4; i++)
 			proto_field_u(ctx, QF_SUPPORTED_VERSION, rd_be32(&r));
 		quic_hist(conn, from_client ? 'V' : 'v');
+		proto_field_u(ctx, QF_PACKET_LENGTH, d.len);
 		return d.len;
 	}
 	uint8_t type = quic_ptype(version, (first >> 4) & 3);
@@ -738,6 +739,7 @@ static void quic_short(struct proto_ctx *ctx, struct quic_dir *conn, uint8_t dir
 	proto_info_clear(ctx);
 	proto_field_u(ctx, QF_HEADER_FORM, 0);
 	proto_field_none(ctx, QF_SHORT);
+	proto_field_u(ctx, QF_PACKET_LENGTH, d.len);
 	proto_info_append(ctx, "Protected Payload (KP0)");
 	/* the DCID is the CID the other endpoint announced; its length is only known that way */
 	if (quic_short_known(ctx, d)) {
