@@ -712,6 +712,11 @@ static struct slice quic_dcid_of(const struct proto_ctx *ctx, struct slice d, in
 	return p ? (struct slice){ p, peer->scid_len } : none;
 }
 
+static int quic_cid_eq(struct slice a, const uint8_t *b, uint8_t blen)
+{
+	return a.len == blen && (!blen || memcmp(a.p, b, blen) == 0);
+}
+
 /* A client Initial whose DCID is neither the original DCID nor the server's known CID starts
  * another connection for tshark, which then knows none of its CIDs. */
 static int quic_new_conn(const struct proto_ctx *ctx, const struct quic_dir *conn, uint8_t dir, struct slice d,
@@ -722,11 +727,9 @@ static int quic_new_conn(const struct proto_ctx *ctx, const struct quic_dir *con
 	    quic_ptype((uint32_t)d.p[1] << 24 | (uint32_t)d.p[2] << 16 | (uint32_t)d.p[3] << 8 | d.p[4],
 		       (d.p[0] >> 4) & 3) != QPT_INITIAL)
 		return 0;
-	if (dcid.len == conn->odcid_len && !memcmp(dcid.p, conn->odcid, dcid.len))
+	if (quic_cid_eq(dcid, conn->odcid, conn->odcid_len) || quic_cid_eq(dcid, conn->first_dcid, conn->first_dcid_len))
 		return 0;
-	if (dcid.len == conn->first_dcid_len && !memcmp(dcid.p, conn->first_dcid, dcid.len))
-		return 0;
-	return !(peer && dcid.len == peer->scid_len && !memcmp(dcid.p, peer->scid, dcid.len));
+	return !(peer && quic_cid_eq(dcid, peer->scid, peer->scid_len));
 }
 
 /* A short-header (1-RTT) packet: the rest of the datagram. */
@@ -787,7 +790,7 @@ static struct proto_res quic_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 			dcid0 = dc;
 			unknown = quic_new_conn(ctx, conn, dir, rest, dc);
 		}
-		else if (dc.len != dcid0.len || (dc.len && memcmp(dc.p, dcid0.p, dc.len) != 0))
+		else if (!quic_cid_eq(dc, dcid0.p, (uint8_t)dcid0.len))
 			break;
 		if (!(rest.p[0] & 0x80)) {
 			quic_short(ctx, conn, dir, rest);
