@@ -237,6 +237,165 @@ static void check_vectors(const struct proto_desc *pd, const char *rfc, const ch
 		     rec_version, rec_dcid, rec_sni, rec_alpn, rec_ja4);
 }
 
+
+/* ---- a sealer for Initial packets, written against OpenSSL's HKDF (EVP_KDF) independently of
+ * quic.c's HMAC construction: packets the tests make from their own frames ---- */
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+
+static int seal_hkdf(int mode, const uint8_t *key, size_t klen, const uint8_t *salt, size_t slen,
+		     const uint8_t *info, size_t ilen, uint8_t *out, size_t olen)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *kc = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM ps[6], *p = ps;
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+	*p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, klen);
+	if (salt)
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, slen);
+	if (info)
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, ilen);
+	*p = OSSL_PARAM_construct_end();
+	int ok = kc && EVP_KDF_derive(kc, out, olen, ps) == 1;
+	EVP_KDF_CTX_free(kc);
+	EVP_KDF_free(kdf);
+	return ok;
+}
+
+static int seal_label(const uint8_t sec[32], const char *label, uint8_t *out, uint8_t olen)
+{
+	uint8_t info[64];
+	size_t ll = strlen(label);
+	info[0] = 0, info[1] = olen, info[2] = (uint8_t)(6 + ll);
+	memcpy(info + 3, "tls13 ", 6);
+	memcpy(info + 9, label, ll);
+	info[9 + ll] = 0;
+	return seal_hkdf(EVP_KDF_HKDF_MODE_EXPAND_ONLY, sec, 32, NULL, 0, info, 10 + ll, out, olen);
+}
+
+/* A version 1 Initial (4-byte packet number) carrying `pl`; returns its length. */
+static uint32_t seal_initial(const uint8_t *dcid, uint8_t dlen, int server, uint32_t pn, const uint8_t *pl,
+			     uint32_t n, uint8_t *out)
+{
+	static const uint8_t salt[20] = { 0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+					  0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a };
+	uint8_t init[32], sec[32], key[16], iv[12], hp[16], mask[16];
+	if (!seal_hkdf(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, dcid, dlen, salt, 20, NULL, 0, init, 32) ||
+	    !seal_label(init, server ? "server in" : "client in", sec, 32) || !seal_label(sec, "quic key", key, 16) ||
+	    !seal_label(sec, "quic iv", iv, 12) || !seal_label(sec, "quic hp", hp, 16))
+		return 0;
+	uint32_t h = 0;
+	out[h++] = 0xc3;
+	out[h++] = 0, out[h++] = 0, out[h++] = 0, out[h++] = 1;
+	out[h++] = dlen;
+	memcpy(out + h, dcid, dlen);
+	h += dlen;
+	out[h++] = 0;                       /* SCID length */
+	if (!server)
+		out[h++] = 0;               /* token length */
+	uint32_t len = 4 + n + 16;
+	out[h++] = (uint8_t)(0x40 | len >> 8), out[h++] = (uint8_t)len;
+	uint32_t pn_off = h;
+	for (int i = 3; i >= 0; i--)
+		out[h++] = (uint8_t)(pn >> (8 * i));
+	for (int i = 0; i < 4; i++)
+		iv[8 + i] ^= (uint8_t)(pn >> (8 * (3 - i)));
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int m = 0;
+	int ok = c && EVP_EncryptInit_ex(c, EVP_aes_128_gcm(), NULL, key, iv) == 1 &&
+		 EVP_EncryptUpdate(c, NULL, &m, out, (int)h) == 1 && EVP_EncryptUpdate(c, out + h, &m, pl, (int)n) == 1 &&
+		 EVP_EncryptFinal_ex(c, out + h + n, &m) == 1 &&
+		 EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, out + h + n) == 1;
+	EVP_CIPHER_CTX_free(c);
+	c = EVP_CIPHER_CTX_new();
+	ok = ok && c && EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, hp, NULL) == 1 &&
+	     EVP_EncryptUpdate(c, mask, &m, out + pn_off + 4, 16) == 1;
+	EVP_CIPHER_CTX_free(c);
+	if (!ok)
+		return 0;
+	out[0] ^= mask[0] & 0x0f;
+	for (int i = 0; i < 4; i++)
+		out[pn_off + i] ^= mask[1 + i];
+	return h + n + 16;
+}
+
+/* The ClientHello of RFC 9001 A.2 (the CRYPTO data of the client Initial). */
+static const char rfc_client_hello[] =
+	"010000ed0303ebf8fa56f12939b9584a3896472ec40bb863cfd3e86804fe3a47f06a2b69484c00000413011302010000c000000010000e00000b6578"
+	"616d706c652e636f6dff01000100000a00080006001d0017001800100007000504616c706e000500050100000000003300260024001d00209370b2c9caa47fba"
+	"baf4559fedba753de171fa71f50f1ce15d43e994ec74d748002b0003020304000d0010000e0403050306030203080408050806002d00020101001c00024001"
+	"003900320408ffffffffffffffff05048000ffff07048000ffff0801100104800075300901100f088394c8f03e51570806048000ffff";
+
+static uint32_t put_crypto(uint8_t *b, uint32_t off, const uint8_t *d, uint32_t n)
+{
+	uint32_t k = 0;
+	b[k++] = 0x06;
+	b[k++] = (uint8_t)(0x40 | off >> 8), b[k++] = (uint8_t)off;
+	b[k++] = (uint8_t)(0x40 | n >> 8), b[k++] = (uint8_t)n;
+	memcpy(b + k, d, n);
+	return k + n;
+}
+
+/* CRYPTO frames out of order over two datagrams, overlaps, unknown frames, caps. */
+static void check_frames(const struct proto_desc *pd)
+{
+	static const uint8_t dcid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static uint8_t ch[300], pl[1300], pkt[1400];
+	static struct conn c;
+	uint32_t chn = unhex(rfc_client_hello, ch, sizeof ch), n = 0, k;
+	test_report_result(chn == 241, "the RFC 9001 ClientHello is 241 bytes");
+	conn_open(&c, pd);
+	nrec = 0;
+	rec_name[0] = rec_sni[0] = 0;
+	/* datagram 1: the ClientHello's tail first, a PING, padding */
+	n = put_crypto(pl, 120, ch + 120, chn - 120);
+	pl[n++] = 0x01;
+	memset(pl + n, 0, 1000);
+	n += 1000;
+	k = seal_initial(dcid, 8, 0, 0, pl, n, pkt);
+	test_report_result(k && info_is(conn_dgram(&c, 0, pkt, k), "Initial, DCID=0102030405060708, PKN: 0, CRYPTO, PING, PADDING") &&
+				   !rec_name[0],
+			   "packets this test seals decrypt; the ClientHello's tail alone gives no name");
+	/* datagram 2: the head, then a frame overlapping both */
+	n = put_crypto(pl, 0, ch, 80);
+	n += put_crypto(pl + n, 60, ch + 60, 70);
+	memset(pl + n, 0, 900);
+	n += 900;
+	k = seal_initial(dcid, 8, 0, 1, pl, n, pkt);
+	test_report_result(info_is(conn_dgram(&c, 0, pkt, k), "Initial, DCID=0102030405060708, PKN: 1, CRYPTO, CRYPTO, PADDING") &&
+				   !strcmp(rec_name, "example.com"),
+			   "CRYPTO frames out of order across datagrams, with overlaps, complete the ClientHello");
+	test_report_result(c.anomalies == 0, "no anomalies on the reassembly");
+	conn_close(&c);
+	test_report_result(!strcmp(rec_sni, "example.com") && !strcmp(rec_alpn, "alpn"), "record after reassembly");
+
+	/* an unknown frame type in an Initial ends the frame list; a huge ACK range count; a CRYPTO
+	 * offset past the buffer; a CONNECTION_CLOSE */
+	static const uint8_t odd[][12] = {
+		{ 0x01, 0x08, 0x00, 0x00 },                                     /* PING, STREAM */
+		{ 0x02, 0x05, 0x00, 0x7f, 0xff, 0x00 },                         /* ACK, 16383 ranges */
+		{ 0x06, 0x80, 0x01, 0x00, 0x00, 0x02, 0x01, 0x02 },             /* CRYPTO at 65536 */
+		{ 0x1c, 0x0a, 0x00, 0x03, 'b', 'y', 'e' },                      /* CONNECTION_CLOSE */
+	};
+	static const char *const want[] = {
+		"Initial, DCID=0102030405060708, PKN: 0, PING",
+		"Initial, DCID=0102030405060708, PKN: 0, ACK",
+		"Initial, DCID=0102030405060708, PKN: 0, CRYPTO, PADDING",
+		"Initial, DCID=0102030405060708, PKN: 0, CONNECTION_CLOSE, PADDING",
+	};
+	for (int i = 0; i < 4; i++) {
+		memset(pl, 0, 200);
+		memcpy(pl, odd[i], sizeof odd[i]);
+		k = seal_initial(dcid, 8, 0, 0, pl, 200, pkt);
+		conn_open(&c, pd);
+		const char *info = conn_dgram(&c, 0, pkt, k);
+		test_reportf(info_is(info, want[i]) && (i == 3 || c.anomalies), "odd frames %d: %s", i, want[i]);
+		conn_close(&c);
+	}
+}
+
 int main(void)
 {
 	const struct proto_desc *pd = proto_find("quic");
@@ -245,6 +404,7 @@ int main(void)
 		return 1;
 	check_vectors(pd, "RFC 9001", rfc9001_client, rfc9001_server, "1");
 	check_vectors(pd, "RFC 9369", rfc9369_client, rfc9369_server, "quicv2");
+	check_frames(pd);
 
 	static uint8_t cp[1500], buf[1500];
 	uint32_t cn = unhex(rfc9001_client, cp, sizeof cp);
