@@ -103,7 +103,6 @@ struct quic_dir {
 	uint8_t server_scid[QUIC_CID_MAX];
 	uint8_t nhist;
 	char hist[QUIC_HIST_MAX];
-	int64_t first_ts;
 };
 
 static struct proto_res quic_res(uint8_t status, uint32_t consumed)
@@ -638,7 +637,6 @@ static uint32_t quic_long(struct proto_ctx *ctx, struct quic_dir *st, struct qui
 			conn->cur_version = version;
 			st->scid_len = scil;
 			memcpy(st->scid, scid, scil);
-			conn->first_ts = ctx->ts_ns;
 			conn->odcid_len = dcil;
 			memcpy(conn->odcid, dcid, dcil);
 			conn->first_dcid_len = dcil;
