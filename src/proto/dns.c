@@ -138,32 +138,36 @@ static const char *dns_type_text(uint16_t t, char *buf, size_t cap)
 	return buf;
 }
 
+/* names[v] when the table has it, else `fmt` (one %u) formatted into buf. */
+static const char *dns_lookup(const char *const *names, size_t n, unsigned v, const char *fmt, char *buf,
+			      size_t cap)
+{
+	if (v < n && names[v])
+		return names[v];
+	snprintf(buf, cap, fmt, v);
+	return buf;
+}
+
+#define DNS_N(a) (sizeof(a) / sizeof((a)[0]))
+
 static const char *dns_opcode_text(uint8_t op, char *buf, size_t cap)
 {
 	static const char *const names[] = { "Standard query", "Inverse query", "Server status request",
 					     NULL, "Zone change notification", "Dynamic update",
 					     "DNS Stateful operations (DSO)" };
-	if (op < sizeof names / sizeof names[0] && names[op])
-		return names[op];
-	snprintf(buf, cap, "Unknown operation (%u)", op);
-	return buf;
+	return dns_lookup(names, DNS_N(names), op, "Unknown operation (%u)", buf, cap);
 }
 
 static const char *dns_rcode_text(uint16_t rc, char *buf, size_t cap)
 {
-	static const char *const lo[] = { "No error", "Format error", "Server failure", "No such name",
-					  "Not implemented", "Refused", "Name exists", "RRset exists",
-					  "RRset does not exist", "Not authoritative", "Name out of zone",
-					  "DSO-Type not implemented" };
-	static const char *const hi[] = { "Bad OPT Version or TSIG Signature Failure", "Key not recognized",
-					  "Signature out of time window", "Bad TKEY Mode", "Duplicate key name",
-					  "Algorithm not supported", "Bad Truncation", "Bad/missing Server Cookie" };
-	if (rc < sizeof lo / sizeof lo[0])
-		return lo[rc];
-	if (rc >= 16 && rc < 16 + sizeof hi / sizeof hi[0])
-		return hi[rc - 16];
-	snprintf(buf, cap, "Unknown error (%u)", rc);
-	return buf;
+	static const char *const names[] = {
+		"No error", "Format error", "Server failure", "No such name", "Not implemented", "Refused",
+		"Name exists", "RRset exists", "RRset does not exist", "Not authoritative", "Name out of zone",
+		"DSO-Type not implemented", NULL, NULL, NULL, NULL, "Bad OPT Version or TSIG Signature Failure",
+		"Key not recognized", "Signature out of time window", "Bad TKEY Mode", "Duplicate key name",
+		"Algorithm not supported", "Bad Truncation", "Bad/missing Server Cookie",
+	};
+	return dns_lookup(names, DNS_N(names), rc, "Unknown error (%u)", buf, cap);
 }
 
 /* Zeek's names (base/protocols/dns/consts.zeek) for the record. */
@@ -174,10 +178,7 @@ static const char *dns_zeek_rcode(uint16_t rc, char *buf, size_t cap)
 					     "NOTZONE", NULL, NULL, NULL, NULL, NULL, "BADVERS", "BADKEY",
 					     "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC",
 					     "BADCOOKIE" };
-	if (rc < sizeof names / sizeof names[0] && names[rc])
-		return names[rc];
-	snprintf(buf, cap, "rcode-%u", rc);
-	return buf;
+	return dns_lookup(names, DNS_N(names), rc, "rcode-%u", buf, cap);
 }
 
 static const char *dns_zeek_qclass(uint16_t c, char *buf, size_t cap)
