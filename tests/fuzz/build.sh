@@ -26,7 +26,7 @@ case "${1:-}" in
 esac
 out=build-fuzz
 secs=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-"pcap pcapng decode"}
+targets=${FUZZ_TARGETS:-"pcap pcapng decode dns"}
 CLANG=${CLANG:-clang}
 
 if ! command -v "$CLANG" >/dev/null 2>&1 ||
