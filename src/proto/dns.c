@@ -18,8 +18,8 @@
 #define DNS_JUMPS_MAX 128    /* compression pointers followed per name */
 #define DNS_RR_MAX 4096      /* questions + records walked per message */
 #define DNS_PEND_MAX 16      /* queries waiting for an answer, per direction */
-#define DNS_PEND_NAME 96     /* query name bytes kept with a waiting query */
-#define DNS_SCRATCH 1400     /* per-packet copies of names handed out as field values */
+#define DNS_PEND_NAME 80     /* query name bytes kept with a waiting query */
+#define DNS_SCRATCH 1640     /* per-packet copies of names handed out as field values */
 #define DNS_BIG_KEEP 512     /* prefix kept of a TCP message too long to be held whole */
 #define DNS_TAIL_MAX 32000   /* TCP messages up to this are presented whole (flow tail cap 32 KB) */
 #define DNS_ANS_MAX 32       /* answers in a record; names learned per message */
@@ -61,6 +61,7 @@ struct dns_state {
 	uint8_t big[DNS_BIG_KEEP];
 	char scratch[DNS_SCRATCH]; /* field values of the current packet; reset per packet */
 };
+_Static_assert(sizeof(struct dns_state) <= 4096, "dns state over the flow's per-direction limit");
 
 enum dns_fid {
 	DF_ID, DF_RESPONSE, DF_OPCODE, DF_RCODE, DF_TRUNCATED, DF_NQ, DF_NAN, DF_NNS, DF_NAR,
@@ -246,21 +247,21 @@ static struct slice dns_keep(struct dns_state *st, const char *s, size_t n)
 	return r;
 }
 
-/* Sets the type of the value just added (proto_field_u/s record PF_UINT/PF_STR). */
-static void dns_field_retype(struct proto_ctx *ctx, uint8_t fid, uint8_t type)
-{
-	struct proto_pkt *o = ctx->out;
-	if (!o || !o->nfv)
-		return;
-	struct proto_fv *f = &o->fv[o->nfv - 1];
-	if ((f->key & 0xff) == fid && (f->key >> 8) == ctx->proto_idx + 1u)
-		f->type = type;
-}
-
 static void dns_field_str(struct proto_ctx *ctx, struct dns_state *st, uint8_t fid, const char *s, size_t n)
 {
 	if (!ctx->out)
 		return;
+	/* owner names repeat: share a copy this packet already holds */
+	const struct proto_pkt *o = ctx->out;
+	for (uint16_t i = 0; i < o->nfv; i++) {
+		const struct proto_fv *f = &o->fv[i];
+		if ((f->key >> 8) == ctx->proto_idx + 1u && f->type == PF_STR && f->len == n && n &&
+		    f->v.p >= (const uint8_t *)st->scratch && f->v.p < (const uint8_t *)st->scratch + DNS_SCRATCH &&
+		    memcmp(f->v.p, s, n) == 0) {
+			proto_field_s(ctx, fid, (struct slice){ f->v.p, (uint32_t)n });
+			return;
+		}
+	}
 	struct slice v = dns_keep(st, s, n);
 	if (v.p || !n)
 		proto_field_s(ctx, fid, v);
@@ -272,16 +273,13 @@ static void dns_field_addr(struct proto_ctx *ctx, uint8_t fid, const uint8_t *a,
 {
 	if (!ctx->out)
 		return;
-	proto_field_s(ctx, fid, (struct slice){ a, n });
-	dns_field_retype(ctx, fid, n == 4 ? PF_IPV4 : PF_IPV6);
+	proto_field_s(ctx, fid, (struct slice){ a, n }); /* the registry reads it by dns_fields' type */
 }
 
-static void dns_field_typed(struct proto_ctx *ctx, uint8_t fid, uint64_t v, uint8_t type)
+static void dns_field_u(struct proto_ctx *ctx, uint8_t fid, uint64_t v)
 {
-	if (!ctx->out)
-		return;
-	proto_field_u(ctx, fid, v);
-	dns_field_retype(ctx, fid, type);
+	if (ctx->out)
+		proto_field_u(ctx, fid, v);
 }
 
 static void dns_anomaly(struct proto_ctx *ctx, struct dns_state *st, enum dns_anom a)
@@ -465,8 +463,8 @@ static void dns_question(struct dns_walk *w, struct rd *r, int first)
 	if (w->mdns)
 		dns_info(w, ", \"%s\" question", cls & 0x8000 ? "QU" : "QM");
 	dns_field_str(w->ctx, w->st, DF_QNAME, name, nlen);
-	dns_field_typed(w->ctx, DF_QTYPE, type, PF_UINT);
-	dns_field_typed(w->ctx, DF_QCLASS, w->mdns ? cls & 0x7fff : cls, PF_HEX);
+	dns_field_u(w->ctx, DF_QTYPE, type);
+	dns_field_u(w->ctx, DF_QCLASS, w->mdns ? cls & 0x7fff : cls);
 	if (first) {
 		w->have_q = 1;
 		w->qtype = type;
@@ -571,10 +569,11 @@ static void dns_rr(struct dns_walk *w, struct rd *r, int sec)
 	dns_info(w, " %s", dns_type_text(type, tb, sizeof tb));
 	if (w->mdns && (cls & 0x8000) && type != 41)
 		dns_info(w, ", cache flush");
-	dns_field_str(ctx, w->st, DF_RNAME, owner, olen);
-	dns_field_typed(ctx, DF_RTYPE, type, PF_UINT);
+	if (type != 33) /* tshark splits an SRV owner into dns.srv.service/proto/name instead */
+		dns_field_str(ctx, w->st, DF_RNAME, owner, olen);
+	dns_field_u(ctx, DF_RTYPE, type);
 	if (type != 41)
-		dns_field_typed(ctx, DF_TTL, ttl, PF_UINT);
+		dns_field_u(ctx, DF_TTL, ttl);
 	struct rd d = rd_sub(r, rdlen);
 	if (!rdlen)
 		goto done;
@@ -934,16 +933,18 @@ static void dns_message(struct proto_ctx *ctx, const uint8_t *m, uint32_t n, int
 	dns_info(&w, "%s%s 0x%04x", dns_opcode_text(opcode, b1, sizeof b1), resp ? " response" : "", w.id);
 	if (resp && (w.flags & 0xf))
 		dns_info(&w, " %s", dns_rcode_text(w.flags & 0xf, b2, sizeof b2));
-	dns_field_typed(ctx, DF_ID, w.id, PF_HEX);
-	dns_field_typed(ctx, DF_RESPONSE, resp, PF_BOOL);
-	dns_field_typed(ctx, DF_OPCODE, opcode, PF_UINT);
+	dns_field_u(ctx, DF_ID, w.id);
+	dns_field_u(ctx, DF_RESPONSE, resp);
+	dns_field_u(ctx, DF_OPCODE, opcode);
 	if (resp)
-		dns_field_typed(ctx, DF_RCODE, w.flags & 0xf, PF_UINT);
-	dns_field_typed(ctx, DF_TRUNCATED, (w.flags & 0x0200) != 0, PF_BOOL);
-	dns_field_typed(ctx, DF_NQ, w.qd, PF_UINT);
-	dns_field_typed(ctx, DF_NAN, w.an, PF_UINT);
-	dns_field_typed(ctx, DF_NNS, w.ns, PF_UINT);
-	dns_field_typed(ctx, DF_NAR, w.ar, PF_UINT);
+		dns_field_u(ctx, DF_RCODE, w.flags & 0xf);
+	dns_field_u(ctx, DF_TRUNCATED, (w.flags & 0x0200) != 0);
+	if (opcode != 5) { /* an update's counts are zones, prerequisites and updates */
+		dns_field_u(ctx, DF_NQ, w.qd);
+		dns_field_u(ctx, DF_NAN, w.an);
+		dns_field_u(ctx, DF_NNS, w.ns);
+	}
+	dns_field_u(ctx, DF_NAR, w.ar);
 	uint32_t walked = 0;
 	for (uint32_t i = 0; i < w.qd && rd_ok(&r); i++) {
 		if (walked++ >= DNS_RR_MAX) {
@@ -1169,8 +1170,9 @@ static struct proto_res dns_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 	struct dns_state *st = ctx->state;
 	struct proto_pkt *out = ctx->out;
 	const char *col = dns_udp_col(ctx->sport, ctx->dport);
-	if (!col && dns_ws_heuristic(d))
-		col = "DNS"; /* Wireshark's heuristic runs per datagram */
+	uint16_t lo = ctx->sport < ctx->dport ? ctx->sport : ctx->dport;
+	if (!col && dns_ws_heuristic(d) && lo != 137 && lo != 138)
+		col = "DNS"; /* Wireshark's heuristic runs per datagram, after NetBIOS's ports */
 	if (!col)
 		ctx->out = NULL; /* records only: tshark would not call it DNS */
 	dns_scratch_reset(ctx, st);
@@ -1216,7 +1218,10 @@ static const uint16_t dns_ports[] = { 53, 5353, 5355, 0 };
 const struct proto_desc proto_dns = {
 	.name = "dns",
 	.l4 = PROTO_L4_TCP | PROTO_L4_UDP,
-	.ws_heuristic = 0, /* TCP: ports only; UDP: parse() applies Wireshark's per-datagram heuristic */
+	/* Wireshark 4.0 finds DNS by content on UDP (per datagram: parse() applies that heuristic and
+	 * writes columns only when it holds) but not on TCP (parse() writes no columns off ports
+	 * 53/5353) */
+	.ws_heuristic = 1,
 	.ports = dns_ports,
 	.probe = dns_probe,
 	.state_size = sizeof(struct dns_state),
@@ -1226,5 +1231,4 @@ const struct proto_desc proto_dns = {
 	.fields = dns_fields,
 	.nfields = sizeof dns_fields / sizeof dns_fields[0],
 	.col_name = "DNS",
-	.udp_visible = 1,
 };
