@@ -629,7 +629,7 @@ static void dns_rr(struct dns_walk *w, struct rd *r, int sec)
 				break;
 			if (type == 16)
 				dns_field_str(ctx, w->st, DF_TXT, (const char *)s.p, s.len);
-			if (tlen + s.len + 8 < sizeof text)
+			if (tlen + s.len + 16 < sizeof text)
 				tlen += (size_t)snprintf(text + tlen, sizeof text - tlen, "%sTXT %u %.*s",
 							 i ? " " : "", s.len, (int)s.len, (const char *)s.p);
 		}
@@ -1180,7 +1180,7 @@ static struct proto_res dns_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 	if (ctx->out)
 		proto_col_proto(ctx, col);
 	ctx->out = out;
-	return dns_res(PROTO_OK, d.len ? d.len : 0, 0);
+	return dns_res(PROTO_OK, d.len, 0);
 }
 
 static int dns_skip(struct proto_ctx *ctx, uint8_t dir, uint32_t n)

@@ -497,6 +497,15 @@ static void test_tcp(void)
 	test_report_result(r.status == PROTO_OK && pkt.shown && strcmp(pkt.col, "DNS") == 0 &&
 				   strcmp(info_of(), "Standard query 0x4319 A www.tcpdump.org") == 0,
 			   "TCP message: Protocol DNS and Info");
+	/* two messages in one segment: the second one's Info replaces the first (as tshark) */
+	reset_all();
+	c = udp_ctx(0, 53, 1);
+	c.l4 = PROTO_L4_TCP;
+	r = pd->parse(&c, 0, (struct slice){ s->b, s->n });
+	struct proto_res r2 = pd->parse(&c, 0, (struct slice){ s->b + r.consumed, s->n - r.consumed });
+	test_report_result(r.consumed == one && r2.status == PROTO_OK && r2.consumed == s->n - one &&
+				   strcmp(info_of(), "Standard query 0x4319 A www.tcpdump.org") == 0,
+			   "TCP: two messages in one segment, Info of the last");
 	/* other TCP ports: parsed for records, not shown (tshark has no TCP heuristic for DNS) */
 	reset_all();
 	c = udp_ctx(0, 8053, 1);
