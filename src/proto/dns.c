@@ -49,7 +49,6 @@ struct dns_pend {
 struct dns_state {
 	/* TCP framing of a message longer than DNS_TAIL_MAX: its bytes are absorbed as they pass */
 	uint32_t left;       /* bytes of it still to come (0: at a length prefix) */
-	uint16_t biglen;     /* its length */
 	uint16_t bighave;    /* bytes kept in big[] */
 	uint8_t bigholes;    /* bytes of it were not captured */
 	uint32_t msgs;
@@ -574,6 +573,7 @@ static void dns_rr(struct dns_walk *w, struct rd *r, int sec)
 	dns_field_u(ctx, DF_RTYPE, type);
 	if (type != 41)
 		dns_field_u(ctx, DF_TTL, ttl);
+	struct rd rest = *r; /* the rest of the message from the record data on */
 	struct rd d = rd_sub(r, rdlen);
 	if (!rdlen)
 		goto done;
@@ -581,13 +581,21 @@ static void dns_rr(struct dns_walk *w, struct rd *r, int sec)
 	case 1:  /* A */
 	case 28: /* AAAA */ {
 		uint32_t al = type == 1 ? 4 : 16;
-		addr = rd_bytes(&d, al);
+		if (rdlen != al)
+			dns_anomaly(ctx, w->st, DNS_A_RDATA);
+		/* tshark reads the address even when the record data is shorter */
+		struct rd ad = rdlen < al ? rest : d;
+		addr = rd_bytes(&ad, al);
 		if (!addr)
 			break;
 		inet_ntop(type == 1 ? AF_INET : AF_INET6, addr, text, sizeof text);
 		tlen = strlen(text);
 		dns_info(w, " %s", text);
 		dns_field_addr(ctx, type == 1 ? DF_A : DF_AAAA, addr, al);
+		if (rdlen != al) { /* columns as tshark; no answer or name from bytes not the record's */
+			addr = NULL;
+			tlen = 0;
+		}
 		break;
 	}
 	case 2:  /* NS */
@@ -677,6 +685,8 @@ static void dns_rr(struct dns_walk *w, struct rd *r, int sec)
 	default: /* DS, RRSIG, DNSKEY and the rest: by name only */
 		break;
 	}
+	if (d.status == RD_TRUNC && rd_ok(r))
+		dns_anomaly(ctx, w->st, DNS_A_RDATA); /* the data is shorter than its type needs */
 done:
 	if (!tlen && type != 41)
 		tlen = (size_t)snprintf(text, sizeof text, "<%s>", dns_type_text(type, tb, sizeof tb));
@@ -1152,7 +1162,6 @@ static struct proto_res dns_parse_tcp(struct proto_ctx *ctx, struct slice d)
 	} else if (2u + len <= DNS_TAIL_MAX) {
 		res = dns_res(PROTO_NEED_MORE, 0, 2u + len - d.len);
 	} else {
-		st->biglen = len;
 		st->bighave = (uint16_t)(d.len - 2 < DNS_BIG_KEEP ? d.len - 2 : DNS_BIG_KEEP);
 		memcpy(st->big, d.p + 2, st->bighave);
 		st->left = len - (d.len - 2);

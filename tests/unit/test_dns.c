@@ -433,6 +433,20 @@ static void test_names_malformed(void)
 	m->b[qp] = (uint8_t)(0xc0 | prev >> 8);
 	m->b[qp + 1] = (uint8_t)prev;
 	check_info(m, 53, 0, "DNS", "Standard query 0x0100 A <Name too long>");
+	/* an A record with two bytes of data: the address read on regardless (as tshark), an anomaly */
+	mb_hdr(m, 0x3333, 0x8180, 1, 2, 0, 0);
+	mb_q(m, "short.example", 1, 1);
+	mb_rr(m, 0xc00c, 1, 1, 1, 2);
+	mb_u16(m, 0x0a00);
+	mb_rr(m, 0xc00c, 1, 1, 1, 4);
+	mb_raw(m, "\x0a\x00\x00\x01", 4);
+	{
+		struct proto_ctx c = udp_ctx(1, 53, 7);
+		proto_find("dns")->parse(&c, 1, (struct slice){ m->b, m->n });
+		test_report_result(c.anomalies == 1 && strcmp(info_of(), "Standard query response 0x3333 A short.example "
+									  "A 10.0.192.12 A 10.0.0.1") == 0,
+				   "A record with 2 bytes of data: counted, address read on as tshark, next record read");
+	}
 	/* header cut short */
 	mb_hdr(m, 0x1111, 0x0100, 1, 0, 0, 0);
 	m->n = 7;
