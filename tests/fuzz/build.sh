@@ -26,7 +26,7 @@ case "${1:-}" in
 esac
 out=build-fuzz
 secs=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-"pcap pcapng decode quic"}
+targets=${FUZZ_TARGETS:-$(for f in tests/fuzz/fuzz_*.c; do t=${f#tests/fuzz/fuzz_}; t=${t%.c}; [ "$t" = shim ] || printf '%s ' "$t"; done)}
 CLANG=${CLANG:-clang}
 
 if ! command -v "$CLANG" >/dev/null 2>&1 ||
