@@ -429,24 +429,10 @@ static void mail_part_reset(struct mail_msg *m)
 	m->pnext_bnd = 0;
 }
 
-/* A complete top-level header field: name and value. `quirk`: the field ended exactly at
- * the end of the data (Wireshark's value then loses two bytes). Returns 0 when the field has
- * no colon. */
-static int mail_top_field(struct mail_msg *m, struct slice f, int quirk)
+/* A complete top-level header field: its name (what precedes the colon) and its value (after
+ * the colon and leading blanks, up to the CRLF). */
+static void mail_top_field(struct mail_msg *m, struct slice name, struct slice val)
 {
-	uint32_t colon = 0;
-	while (colon < f.len && f.p[colon] != ':')
-		colon++;
-	if (colon >= f.len)
-		return 0;
-	struct slice name = { f.p, colon };
-	uint32_t vs = colon + 1;
-	while (vs < f.len && (f.p[vs] == ' ' || f.p[vs] == '\t'))
-		vs++;
-	uint32_t ve = f.len >= 2 ? f.len - 2 : 0; /* without the CRLF */
-	if (quirk)
-		ve = ve >= 2 ? ve - 2 : 0;
-	struct slice val = { f.p + vs, ve > vs ? ve - vs : 0 };
 	int from = mail_name_is(name, "from"), subj = mail_name_is(name, "subject");
 	if (from || subj) {
 		mail_cat(m->info, &m->ilen, sizeof m->info, proto_slice_cstr(from ? "from: " : "subject: "));
@@ -473,7 +459,6 @@ static int mail_top_field(struct mail_msg *m, struct slice f, int quirk)
 	if (mail_name_is(name, "content-type"))
 		m->top_type = 1;
 	mail_part_field(m, name, val);
-	return 1;
 }
 
 /* A complete part header field (folded lines included). */
@@ -488,11 +473,11 @@ static void mail_sub_field(struct mail_msg *m, struct slice f)
 }
 
 /* The header section ended on the empty line: the body begins. */
-static void mail_body_begin(struct proto_ctx *ctx, struct mail_msg *m)
+static void mail_body_begin(struct proto_ctx *ctx, struct mail_msg *m, uint64_t body_off)
 {
 	m->phase = MM_BODY;
 	m->last_field = 1;
-	m->body_off = m->off;
+	m->body_off = body_off;
 	if (!m->top_type && m->body_off >= m->raw_base + m->rlen) {
 		/* keep the body's first bytes for the text view */
 		m->raw_base = m->body_off;
@@ -510,49 +495,87 @@ static void mail_body_begin(struct proto_ctx *ctx, struct mail_msg *m)
 	}
 }
 
-/* Processes the pending top-level field (if any). */
-static void mail_flush_field(struct mail_msg *m, int quirk)
-{
-	if (!m->field_lines)
-		return;
-	if (!mail_top_field(m, (struct slice){ m->field, m->flen }, quirk) && m->phase == MM_HDR)
-		m->phase = MM_BROKEN;
-	m->flen = 0;
-	m->field_lines = 0;
-	m->field_over = 0;
-}
-
 static void mail_field_add(struct mail_msg *m, const uint8_t *p, uint32_t n)
 {
 	uint32_t room = MAIL_FIELD_MAX - m->flen;
-	if (n > room) {
+	if (n > room)
 		n = room;
-		m->field_over = 1;
-	}
 	memcpy(m->field + m->flen, p, n);
 	m->flen = (uint16_t)(m->flen + n);
 }
 
-/* A whole line (CRLF included) of the top-level header section. */
-static void mail_hdr_line(struct proto_ctx *ctx, struct mail_msg *m, const uint8_t *p, uint32_t n)
+/* The field whose name is in line[] and value in field[] is complete. `quirk`: its CRLF is
+ * the last of the data (Wireshark's value then loses its last two bytes). */
+static void mail_hdr_finish(struct mail_msg *m, int quirk)
 {
-	if (m->field_lines && n && (p[0] == ' ' || p[0] == '\t')) {
-		mail_field_add(m, p, n);
-		if (m->field_lines < 255)
-			m->field_lines++;
-		return;
+	uint32_t vs = 0, ve = m->flen;
+	while (vs < m->flen && (m->field[vs] == ' ' || m->field[vs] == '\t'))
+		vs++;
+	if (quirk)
+		ve = ve >= 2 ? ve - 2 : 0;
+	mail_top_field(m, (struct slice){ m->line, m->llen }, (struct slice){ m->field + vs, ve > vs ? ve - vs : 0 });
+	m->llen = 0;
+	m->flen = 0;
+}
+
+enum { H_KEY = 0, H_VAL, H_VAL_CR, H_VAL_CRLF };
+
+/* Header bytes, scanned as Wireshark's IMF dissector does: a field's name runs to the next
+ * colon wherever it is (line ends included), its value from there to a CRLF not followed by a
+ * space or tab; a CR right after that CRLF ends the header section. Returns the bytes used
+ * (fewer than n when the body begins). */
+static uint32_t mail_hdr_bytes(struct proto_ctx *ctx, struct mail_msg *m, const uint8_t *p, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		switch (m->hst) {
+		case H_KEY:
+			if (c == ':')
+				m->hst = H_VAL;
+			else if (m->llen < MAIL_LINE_MAX)
+				m->line[m->llen++] = c;
+			break;
+		case H_VAL:
+			if (c == '\r')
+				m->hst = H_VAL_CR;
+			else
+				mail_field_add(m, &c, 1);
+			break;
+		case H_VAL_CR:
+			if (c == '\n') {
+				m->hst = H_VAL_CRLF;
+			} else {
+				mail_field_add(m, (const uint8_t *)"\r", 1);
+				if (c != '\r') {
+					mail_field_add(m, &c, 1);
+					m->hst = H_VAL;
+				}
+			}
+			break;
+		default: /* H_VAL_CRLF */
+			if (c == ' ' || c == '\t') {
+				mail_field_add(m, (const uint8_t *)"\r\n", 2);
+				mail_field_add(m, &c, 1);
+				m->hst = H_VAL;
+			} else if (c == '\r') {
+				mail_hdr_finish(m, 0);
+				m->off += i + 1;
+				m->skip = 1; /* the empty line's second byte */
+				mail_body_begin(ctx, m, m->off + 1);
+				m->off -= i + 1;
+				return i + 1;
+			} else {
+				mail_hdr_finish(m, 0);
+				m->hst = H_KEY;
+				if (c == ':')
+					m->hst = H_VAL;
+				else
+					m->line[m->llen++] = c;
+			}
+			break;
+		}
 	}
-	if (m->field_lines && n && p[0] == '\r') {
-		mail_flush_field(m, 0);
-		if (m->phase == MM_HDR)
-			mail_body_begin(ctx, m);
-		return;
-	}
-	mail_flush_field(m, 0);
-	if (m->phase != MM_HDR)
-		return;
-	mail_field_add(m, p, n);
-	m->field_lines = 1;
+	return n;
 }
 
 /* Body bytes of the current leaf part. */
@@ -674,39 +697,15 @@ void mail_msg_feed(struct proto_ctx *ctx, struct mail_msg *m, struct slice data)
 	}
 	while (rd_left(&r)) {
 		if (m->phase == MM_HDR) {
-			/* header lines end at CRLF; collect one line at a time into field[] */
-			const uint8_t *p = r.p;
-			uint32_t n = 0, left = rd_left(&r), eol = 0;
-			while (n < left) {
-				uint8_t c = p[n++];
-				if (c == '\n' && (m->cr || (n >= 2 && p[n - 2] == '\r'))) {
-					eol = 1;
-					break;
-				}
-				m->cr = c == '\r';
-			}
-			m->cr = 0;
-			rd_skip(&r, n);
-			m->off += n;
-			if (!eol) {
-				/* partial line: keep it in line[] until its end arrives */
-				uint32_t room = MAIL_LINE_MAX - m->llen, k = n < room ? n : room;
-				memcpy(m->line + m->llen, p, k);
-				m->llen = (uint16_t)(m->llen + k);
-				m->cr = p[n - 1] == '\r';
-				continue;
-			}
-			if (m->llen) {
-				uint8_t whole[MAIL_LINE_MAX + MAIL_LINE_MAX];
-				uint32_t k = n < MAIL_LINE_MAX ? n : MAIL_LINE_MAX;
-				memcpy(whole, m->line, m->llen);
-				memcpy(whole + m->llen, p, k);
-				uint32_t wl = m->llen + k;
-				m->llen = 0;
-				mail_hdr_line(ctx, m, whole, wl);
-			} else {
-				mail_hdr_line(ctx, m, p, n);
-			}
+			uint32_t used = mail_hdr_bytes(ctx, m, r.p, rd_left(&r));
+			rd_skip(&r, used);
+			m->off += used;
+			continue;
+		}
+		if (m->skip) {
+			m->skip = 0;
+			rd_skip(&r, 1);
+			m->off++;
 			continue;
 		}
 		uint32_t n = rd_left(&r);
@@ -721,21 +720,13 @@ void mail_msg_feed(struct proto_ctx *ctx, struct mail_msg *m, struct slice data)
 void mail_msg_end(struct proto_ctx *ctx, struct mail_msg *m)
 {
 	if (m->phase == MM_HDR) {
-		/* the data ended inside the header section */
-		if (m->llen) {
-			if (m->field_lines && (m->line[0] == ' ' || m->line[0] == '\t')) {
-				m->phase = MM_BROKEN; /* the pending field is cut */
-			} else {
-				mail_flush_field(m, 0);
-				if (m->phase == MM_HDR)
-					m->phase = MM_BROKEN;
-			}
-		} else if (m->field_lines) {
-			mail_flush_field(m, 1);
-			if (m->phase == MM_HDR) {
-				m->last_field = 1;
-				m->body_off = m->off;
-			}
+		/* the data ended inside the header section: a field cut short (or no colon at
+		 * all) sends Wireshark back to the first byte; a CRLF as the very last bytes ends
+		 * the last field */
+		if (m->hst == H_VAL_CRLF) {
+			mail_hdr_finish(m, 1);
+			m->last_field = 1;
+			m->body_off = m->off;
 		} else {
 			m->phase = MM_BROKEN;
 		}
@@ -756,7 +747,15 @@ static void mail_render(struct proto_ctx *ctx, const struct mail_msg *m, struct 
 {
 	if (m->ilen)
 		proto_info_append_bytes(ctx, (struct slice){ (const uint8_t *)m->info, m->ilen });
-	if (m->phase == MM_BROKEN)
+	if (m->phase == MM_BROKEN && m->top_type) {
+		/* the media dissector gets the data from its first byte: a multipart finds no
+		 * boundary in a header section */
+		if (mail_type_shown(m->ptype)) {
+			proto_info_append(ctx, " (");
+			proto_info_append(ctx, m->ptype);
+			proto_info_append(ctx, ")");
+		}
+	} else if (m->phase == MM_BROKEN)
 		mail_info_lines(ctx, all);
 	else if (m->last_field && m->top_type)
 		proto_info_append_bytes(ctx, (struct slice){ (const uint8_t *)m->types, m->tlen });

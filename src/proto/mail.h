@@ -62,8 +62,9 @@ struct mail_msg {
 	uint8_t cr;         /* the last byte was CR */
 	uint8_t part_hdr;   /* parsing a part's headers */
 	uint8_t field_lines;
-	uint8_t field_over; /* the field outgrew field[] */
 	uint16_t flen, llen, rlen, ilen, tlen;
+	uint8_t hst;        /* header scanner state */
+	uint8_t skip;       /* bytes to drop before the body */
 	uint32_t anomalies;
 	uint64_t off;       /* bytes fed */
 	uint64_t raw_base;  /* message offset of raw[0] */
