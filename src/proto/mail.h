@@ -40,13 +40,13 @@ uint32_t mail_dot_feed(struct mail_dot *d, struct slice in,
 
 #define MAIL_FIELD_MAX 320
 #define MAIL_LINE_MAX 160
-#define MAIL_RAW_MAX 1024
+#define MAIL_RAW_MAX 896
 #define MAIL_DEPTH 3
 #define MAIL_BOUNDARY_MAX 72
 
 struct mail_val {
 	uint8_t len;
-	uint8_t buf[119];
+	uint8_t buf[103];
 };
 
 /* One message, parsed as its bytes stream by. */
