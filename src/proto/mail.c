@@ -645,7 +645,7 @@ static void mail_body_eol(struct proto_ctx *ctx, struct mail_msg *m)
 			m->field_lines = 1;
 		}
 	} else {
-		if (m->pend_crlf)
+		if (m->pend_crlf && !m->line_long)
 			mail_part_data(ctx, m, (const uint8_t *)"\r\n", 2);
 		if (!m->line_long)
 			mail_part_data(ctx, m, m->line, m->llen);
@@ -666,7 +666,8 @@ static void mail_body_byte_run(struct proto_ctx *ctx, struct mail_msg *m, const 
 		}
 		if (c == '\r')
 			continue; /* CR LF and bare LF end lines alike */
-		if (m->pend_crlf && !m->llen && !m->line_long) {
+		if (m->pend_crlf && !m->llen && !m->line_long && c != '-') {
+			/* this line cannot be a boundary: the held line break is data */
 			m->pend_crlf = 0;
 			mail_part_data(ctx, m, (const uint8_t *)"\r\n", 2);
 		}
@@ -676,6 +677,9 @@ static void mail_body_byte_run(struct proto_ctx *ctx, struct mail_msg *m, const 
 			m->line[m->llen++] = c;
 		} else {
 			/* too long for a boundary: pass it on */
+			if (m->pend_crlf && !m->part_hdr)
+				mail_part_data(ctx, m, (const uint8_t *)"\r\n", 2);
+			m->pend_crlf = 0;
 			if (!m->part_hdr)
 				mail_part_data(ctx, m, m->line, m->llen);
 			m->line_long = 1;
