@@ -13,7 +13,7 @@
 struct sess {
 	const struct proto_desc *pd;
 	uint16_t port;
-	unsigned char st[2][4096];
+	_Alignas(16) unsigned char st[2][4096];
 	uint8_t tail[2][8192];
 	uint32_t tlen[2];
 	int err;
