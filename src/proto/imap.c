@@ -267,6 +267,7 @@ static struct proto_res imap_stream(struct proto_ctx *ctx, struct imap_state *me
 	if ((client && c->tls) || (s && s->tls))
 		return imap_res(PROTO_OK, d.len);
 	imap_info(ctx, client, d);
+	int imf = 0;
 	struct rd r = rd_make(d.p, d.len);
 	while (rd_left(&r)) {
 		if (*literal) {
@@ -278,6 +279,7 @@ static struct proto_res imap_stream(struct proto_ctx *ctx, struct imap_state *me
 			if (!*literal && s && s->msg_open) {
 				s->msg_open = 0;
 				mail_msg_end(ctx, &s->msg);
+				imf = 1;
 			}
 			continue;
 		}
@@ -300,6 +302,12 @@ static struct proto_res imap_stream(struct proto_ctx *ctx, struct imap_state *me
 		l->over = 0;
 		if ((client && c->tls) || (s && s->tls))
 			break;
+	}
+	if (imf) {
+		/* a fetched message ended here: Wireshark shows it through IMF */
+		proto_col_proto(ctx, "IMAP/IMF");
+		proto_info_clear(ctx);
+		mail_msg_info(ctx, &s->msg);
 	}
 	return imap_res(PROTO_OK, d.len);
 }

@@ -166,8 +166,9 @@ static void mail_dec_flush(struct proto_ctx *ctx, struct mail_dec *d, struct pro
 
 /* ---- dot-stuffed data ----------------------------------------------------------------- */
 
-enum { DOT_BOL = 0, DOT_MID, DOT_DOT, DOT_DOTCR };
+enum { DOT_BOL = 0, DOT_MID, DOT_CR, DOT_DOT, DOT_DOTCR };
 
+/* Lines end with CRLF only (RFC 5321 2.3.8): a dot after a bare LF is data. */
 uint32_t mail_dot_feed(struct mail_dot *d, struct slice in, void (*out)(void *arg, struct slice run), void *arg)
 {
 	uint32_t run = 0, i = 0;
@@ -183,20 +184,17 @@ uint32_t mail_dot_feed(struct mail_dot *d, struct slice in, void (*out)(void *ar
 				run = i; /* the dot is not data */
 				d->st = DOT_DOT;
 			} else {
-				d->st = c == '\n' ? DOT_BOL : DOT_MID;
+				d->st = c == '\r' ? DOT_CR : DOT_MID;
 			}
 			break;
 		case DOT_MID:
-			if (c == '\n')
-				d->st = DOT_BOL;
+		case DOT_CR:
+			d->st = c == '\r' ? DOT_CR : (c == '\n' && d->st == DOT_CR) ? DOT_BOL : DOT_MID;
 			break;
 		case DOT_DOT:
 			if (c == '\r') {
 				d->st = DOT_DOTCR;
 				run = i; /* held: it may be the terminator */
-			} else if (c == '\n') {
-				d->ended = 1;
-				run = i;
 			} else {
 				d->st = DOT_MID; /* stuffed: the dot was dropped, c is data */
 				run = i - 1;
@@ -210,7 +208,7 @@ uint32_t mail_dot_feed(struct mail_dot *d, struct slice in, void (*out)(void *ar
 				if (out)
 					out(arg, (struct slice){ (const uint8_t *)"\r", 1 });
 				run = i - 1;
-				d->st = c == '\n' ? DOT_BOL : DOT_MID;
+				d->st = c == '\r' ? DOT_CR : DOT_MID;
 			}
 			break;
 		}

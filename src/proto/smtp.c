@@ -24,6 +24,7 @@ struct smtp_cli {
 	uint8_t auth;        /* enum smtp_auth: what the next line carries */
 	uint8_t bdat_last;
 	uint8_t starttls;    /* STARTTLS sent, reply not seen yet */
+	uint8_t held;        /* a message CRLF held back: 1 in this segment, 2 in an earlier one */
 	uint32_t bdat_left;
 	struct mail_dot dot;
 	struct mail_val user; /* AUTH LOGIN user name, until the password arrives */
@@ -279,6 +280,7 @@ static int smtp_command(struct proto_ctx *ctx, struct smtp_cli *c, struct smtp_s
 		s->have = 1;
 	} else if (smtp_verb_is(verb, "DATA")) {
 		c->mode = SMTP_DATA;
+		c->held = 0;
 		memset(&c->dot, 0, sizeof c->dot);
 		mail_msg_begin(ctx, &c->msg, "SMTP");
 		return 1;
@@ -335,13 +337,26 @@ static int smtp_command(struct proto_ctx *ctx, struct smtp_cli *c, struct smtp_s
 
 struct smtp_sink {
 	struct proto_ctx *ctx;
-	struct mail_msg *msg;
+	struct smtp_cli *c;
 };
 
+/* Message bytes. Wireshark hands IMF the data without the CRLF before the "." line when both
+ * arrive in one segment (its end-of-data search is for CRLF "." CRLF), with it otherwise: a
+ * trailing CRLF is held back until the next bytes show which case this is. */
 static void smtp_msg_out(void *arg, struct slice run)
 {
 	struct smtp_sink *k = arg;
-	mail_msg_feed(k->ctx, k->msg, run);
+	if (!run.len)
+		return;
+	if (k->c->held) {
+		k->c->held = 0;
+		mail_msg_feed(k->ctx, &k->c->msg, (struct slice){ (const uint8_t *)"\r\n", 2 });
+	}
+	if (run.len >= 2 && run.p[run.len - 2] == '\r' && run.p[run.len - 1] == '\n') {
+		run.len -= 2;
+		k->c->held = 1;
+	}
+	mail_msg_feed(k->ctx, &k->c->msg, run);
 }
 
 static struct proto_res smtp_client(struct proto_ctx *ctx, struct smtp_cli *c, struct smtp_srv *s, struct slice d)
@@ -356,10 +371,15 @@ static struct proto_res smtp_client(struct proto_ctx *ctx, struct smtp_cli *c, s
 			break;
 		}
 		if (c->mode == SMTP_DATA) {
-			struct smtp_sink k = { ctx, &c->msg };
+			struct smtp_sink k = { ctx, c };
+			if (c->held == 1 && rest.p == d.p)
+				c->held = 2; /* held in an earlier segment */
 			uint32_t used = mail_dot_feed(&c->dot, rest, smtp_msg_out, &k);
 			rd_skip(&r, used);
 			if (c->dot.ended) {
+				if (c->held == 2)
+					mail_msg_feed(ctx, &c->msg, (struct slice){ (const uint8_t *)"\r\n", 2 });
+				c->held = 0;
 				c->mode = SMTP_CMD;
 				smtp_msg_done(ctx, c, s);
 				imf = 1;

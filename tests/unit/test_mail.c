@@ -270,8 +270,12 @@ static void test_smtp_columns(void)
 
 	sess_init(&s, "smtp", 25);
 	sess_str(&s, 0, "DATA\r\n");
-	check_info(sess_str(&s, 0, "Hello, Alice (1)\r\n.\r\n"), "Hello, Alice (1)  ",
+	sess_str(&s, 0, "Hello, Alice (1)\r\n");
+	check_info(sess_str(&s, 0, ".\r\n"), "Hello, Alice (1)  ",
 		   "a message without header fields shows as text lines");
+	sess_str(&s, 0, "DATA\r\n");
+	check_info(sess_str(&s, 0, "Hello, Alice (2)\r\n.\r\n"), "Hello, Alice (2)",
+		   "... without the CRLF before the \".\" line when both share a segment");
 	sess_end(&s);
 
 	sess_init(&s, "smtp", 25);
