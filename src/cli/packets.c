@@ -26,6 +26,8 @@ enum time_fmt { TF_REL, TF_ABS, TF_ABS_DATE, TF_DELTA, TF_DELTA_DISP, TF_EPOCH, 
 struct packets_opts {
 	const char *file, *iface, *bpf;
 	const char *dfilter;      /* -Y display filter text (argv) */
+	struct proto_decode_as decode_as[PROTO_DECODE_AS_MAX]; /* -d */
+	uint8_t ndecode_as;
 	enum out_mode mode;
 	enum time_fmt tfmt;
 	int verbose, quiet, header, occurrence; /* occurrence: 'f', 'l', 'a' */
@@ -53,6 +55,7 @@ static void packets_usage(FILE *f)
 	      "  -i IFACE       capture live from an interface (libpcap)\n"
 	      "  -f BPF         capture filter in tcpdump syntax (also applied to files)\n"
 	      "  -Y FILTER      display filter in Wireshark syntax (e.g. 'tcp.port == 80 && ip.addr == 10.0.0.0/8')\n"
+	      "  -d tcp.port==N,PROTO   decode conversations on port N as PROTO (also udp.port)\n"
 	      "  -c N           stop after N packets\n"
 	      "  -T text|fields|json  output format (default text); json: one object per packet per line\n"
 	      "  -e FIELD       a field to print with -T fields (repeatable)\n"
@@ -115,12 +118,16 @@ static int packets_parse(struct packets_opts *o, int argc, char **argv)
 	o->aggregator = ',';
 	int c;
 	optind = 1;
-	while ((c = getopt(argc, argv, "r:i:f:c:T:e:E:t:VnN:qhY:")) != -1) {
+	while ((c = getopt(argc, argv, "r:i:f:c:T:e:E:t:VnN:qhY:d:")) != -1) {
 		switch (c) {
 		case 'r': o->file = optarg; break;
 		case 'i': o->iface = optarg; break;
 		case 'f': o->bpf = optarg; break;
 		case 'Y': o->dfilter = optarg; break;
+		case 'd':
+			if (walk_add_decode_as(optarg, o->decode_as, &o->ndecode_as) < 0)
+				return -1;
+			break;
 		case 'c': o->count = strtoull(optarg, NULL, 10); break;
 		case 'T':
 			if (!strcmp(optarg, "json"))
@@ -271,7 +278,7 @@ static void packets_field_value(struct packets_run *r, const struct fval *v)
 	if (v->type == FT_PORTS && r->o->occurrence != 'a')
 		obuf_u64(o, r->o->occurrence == 'l' ? v->u2 : v->u);
 	else if (v->type == FT_STRING)
-		obuf_puts(o, v->s ? v->s : "");
+		field_format(v, o);
 	else
 		field_format(v, o);
 }
@@ -284,7 +291,7 @@ static int packets_occurrences(struct fctx *fc, const struct field_def *fd, stru
 		memset(&v[n], 0, sizeof v[n]);
 		v[n].type = fd->type;
 		v[n].width = fd->width;
-		if (!fd->get(fc, &v[n], n))
+		if (!field_get(fd, fc, &v[n], n))
 			break;
 	}
 	return n;
@@ -357,7 +364,10 @@ static void packets_json_line(struct packets_run *r, struct fctx *fc)
 			} else {
 				obuf_reset(&r->scratch);
 				if (fd->type == FT_STRING)
-					obuf_puts(&r->scratch, v[k].s ? v[k].s : "");
+					{
+						struct slice t = fval_text(&v[k]);
+						obuf_write(&r->scratch, t.p, t.len);
+					}
 				else
 					field_format(&v[k], &r->scratch);
 				if (fd->type == FT_INT)
@@ -448,7 +458,8 @@ int cli_packets(int argc, char **argv)
 	obuf_init(&r->info);
 	obuf_init(&r->scratch);
 	packets_header(r);
-	struct walk_src src = { .file = opts.file, .iface = opts.iface, .bpf = opts.bpf };
+	struct walk_src src = { .file = opts.file, .iface = opts.iface, .bpf = opts.bpf,
+				.decode_as = opts.decode_as, .ndecode_as = opts.ndecode_as };
 	int status = walk_run(&src, packets_on_packet, packets_on_end, r);
 	obuf_free(&r->out);
 	obuf_free(&r->proto);

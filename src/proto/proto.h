@@ -281,7 +281,6 @@ struct proto_desc {
 	const struct proto_field *fields;
 	uint16_t nfields;
 	const char *col_name;    /* Protocol column when the dissector does not set one ("HTTP") */
-	uint8_t udp_visible;     /* UDP: tshark shows it on the default ports (0: only by content) */
 };
 
 /* The registry (protos.def). Indexes are stable for a build. */
@@ -294,5 +293,18 @@ int registry_validate(struct errbuf *e) WARN_UNUSED_RESULT;
 /* Chooses a dissector for a flow from its first payload: a content match first, the
  * ports second (lower port first). Returns the index or -1. *by_content tells how. */
 int registry_select(uint8_t l4, uint16_t sport, uint16_t dport, struct slice first, int *by_content);
+
+/* tshark's decode-as: conversations on `port` over `l4` go to dissector `proto` (registry index). */
+struct proto_decode_as {
+	uint8_t l4;     /* enum proto_l4 */
+	uint8_t proto;
+	uint16_t port;
+};
+#define PROTO_DECODE_AS_MAX 16
+/* Parses "tcp.port==8888,http" (also udp.port; `==` or ` eq `). Returns 0 or a negative enum err
+ * with a message naming what is wrong (and the known protocol names). */
+int proto_decode_as_parse(const char *s, struct proto_decode_as *out, struct errbuf *e) WARN_UNUSED_RESULT;
+/* The forced dissector for a conversation, or -1. */
+int proto_decode_as_find(const struct proto_decode_as *da, size_t n, uint8_t l4, uint16_t sport, uint16_t dport);
 
 #endif
