@@ -205,6 +205,7 @@ static struct proto_res pop_server(struct proto_ctx *ctx, struct pop_srv *s, str
 			return pop_res(PROTO_NEED_MORE, 0); /* too short to tell */
 		/* data or a challenge: Wireshark shows the segment through IMF */
 		proto_col_proto(ctx, "POP/IMF");
+		proto_info_clear(ctx); /* Info may stay empty */
 		mail_imf_info(ctx, d);
 		if (s->data)
 			pop_data(ctx, s, d);
