@@ -165,17 +165,14 @@ static void imap_cred_plain(struct proto_ctx *ctx, struct slice b64)
 		ctx->anomalies++;
 		return;
 	}
-	struct slice user = { buf + a + 1, u - a - 1 }, pass = { buf + u + 1, (uint32_t)n - u - 1 };
-	proto_field_s(ctx, IF_USER, user);
-	proto_field_s(ctx, IF_PASS, pass);
-	proto_emit_cred(ctx, "imap", user, pass, "auth-plain");
+	proto_emit_cred(ctx, "imap", (struct slice){ buf + a + 1, u - a - 1 },
+			(struct slice){ buf + u + 1, (uint32_t)n - u - 1 }, "auth-plain");
 }
 
 /* A complete client line. */
 static void imap_request(struct proto_ctx *ctx, struct imap_cli *c, const struct imap_line *l)
 {
 	struct slice line = imap_line_text(l);
-	proto_field_s(ctx, IF_REQ, line);
 	if (c->plain_next) {
 		c->plain_next = 0;
 		if (!(line.len == 1 && line.p[0] == '*'))
@@ -184,13 +181,9 @@ static void imap_request(struct proto_ctx *ctx, struct imap_cli *c, const struct
 	}
 	struct slice rest = line;
 	struct slice tag = imap_word(&rest), cmd = imap_word(&rest);
-	proto_field_s(ctx, IF_REQ_TAG, tag);
-	proto_field_s(ctx, IF_REQ_CMD, cmd);
 	if (imap_is(cmd, "LOGIN")) {
 		struct slice user = imap_word(&rest), pass = imap_word(&rest);
 		if (user.len && pass.len && !imap_literal(l)) {
-			proto_field_s(ctx, IF_USER, user);
-			proto_field_s(ctx, IF_PASS, pass);
 			proto_emit_cred(ctx, "imap", user, pass, "password");
 		}
 	} else if (imap_is(cmd, "AUTHENTICATE")) {
@@ -209,12 +202,8 @@ static void imap_request(struct proto_ctx *ctx, struct imap_cli *c, const struct
 static void imap_response(struct proto_ctx *ctx, struct imap_srv *s, struct imap_cli *c, const struct imap_line *l)
 {
 	struct slice line = imap_line_text(l);
-	proto_field_s(ctx, IF_RSP, line);
 	struct slice rest = line;
 	struct slice tag = imap_word(&rest), status = imap_word(&rest);
-	proto_field_s(ctx, IF_RSP_TAG, tag);
-	if (imap_is(status, "OK") || imap_is(status, "NO") || imap_is(status, "BAD"))
-		proto_field_s(ctx, IF_RSP_STATUS, status);
 	if (c && c->starttls && tag.len == c->tag.len && tag.len && memcmp(tag.p, c->tag.buf, tag.len) == 0) {
 		c->starttls = 0;
 		if (imap_is(status, "OK")) {
@@ -238,6 +227,31 @@ static void imap_response(struct proto_ctx *ctx, struct imap_srv *s, struct imap
 	}
 }
 
+/* Filter fields of a line (Wireshark keeps those of the segment's last line). */
+static void imap_line_fields(struct proto_ctx *ctx, int request, struct slice line)
+{
+	struct slice rest = line;
+	struct slice tag = imap_word(&rest), w = imap_word(&rest);
+	if (!request) {
+		if (!imap_is(tag, "*")) { /* untagged lines carry no response fields */
+			proto_field_s(ctx, IF_RSP, line);
+			proto_field_s(ctx, IF_RSP_TAG, tag);
+			proto_field_s(ctx, IF_RSP_STATUS, w);
+		}
+		return;
+	}
+	proto_field_s(ctx, IF_REQ, line);
+	proto_field_s(ctx, IF_REQ_TAG, tag);
+	if (imap_is(w, "UID"))
+		w = imap_word(&rest);
+	proto_field_s(ctx, IF_REQ_CMD, w);
+	if (imap_is(w, "LOGIN")) {
+		struct slice user = imap_word(&rest), pass = imap_word(&rest);
+		proto_field_s(ctx, IF_USER, user);
+		proto_field_s(ctx, IF_PASS, pass);
+	}
+}
+
 /* Info: the segment's last line (Wireshark rewrites Info line by line). */
 static void imap_info(struct proto_ctx *ctx, int request, struct slice d)
 {
@@ -254,6 +268,7 @@ static void imap_info(struct proto_ctx *ctx, int request, struct slice d)
 	proto_info_clear(ctx);
 	proto_info_append(ctx, request ? "Request: " : "Response: ");
 	proto_info_append_bytes(ctx, last);
+	imap_line_fields(ctx, request, last);
 }
 
 static struct proto_res imap_stream(struct proto_ctx *ctx, struct imap_state *me, struct imap_state *peer,

@@ -105,11 +105,6 @@ static void pop_command(struct proto_ctx *ctx, struct pop_cli *c, struct slice l
 		proto_info_append_bytes(ctx, line);
 	}
 	proto_field_s(ctx, PF_REQ, line);
-	if (c->plain_next) {
-		c->plain_next = 0;
-		pop_cred_plain(ctx, line);
-		return;
-	}
 	uint32_t v = 0;
 	while (v < line.len && line.p[v] != ' ')
 		v++;
@@ -118,9 +113,14 @@ static void pop_command(struct proto_ctx *ctx, struct pop_cli *c, struct slice l
 		param.p++;
 		param.len--;
 	}
-	proto_field_s(ctx, PF_REQ_CMD, verb);
+	proto_field_s(ctx, PF_REQ_CMD, verb); /* Wireshark splits any client line so */
 	if (param.len)
 		proto_field_s(ctx, PF_REQ_PARAM, param);
+	if (c->plain_next) {
+		c->plain_next = 0;
+		pop_cred_plain(ctx, line);
+		return;
+	}
 	c->last = POP_C_OTHER;
 	if (pop_is(verb, "USER")) {
 		mail_val_set(&c->user, param);

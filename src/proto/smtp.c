@@ -263,9 +263,13 @@ static int smtp_command(struct proto_ctx *ctx, struct smtp_cli *c, struct smtp_s
 		param.p++;
 		param.len--;
 	}
-	proto_field_s(ctx, SF_CMD, verb);
-	if (param.len)
-		proto_field_s(ctx, SF_PARAM, param);
+	/* Wireshark's command field holds at most four characters and its parameter starts
+	 * one byte later ("STARTTLS": "STAR", "TLS") */
+	struct slice fverb = { verb.p, verb.len < 4 ? verb.len : 4 };
+	struct slice fparam = verb.len > 4 ? (struct slice){ line.p + 5, line.len - 5 } : param;
+	proto_field_s(ctx, SF_CMD, fverb);
+	if (fparam.len)
+		proto_field_s(ctx, SF_PARAM, fparam);
 	if (smtp_verb_is(verb, "HELO") || smtp_verb_is(verb, "EHLO")) {
 		mail_val_set(&s->helo, mail_trim(param));
 	} else if (smtp_verb_is(verb, "MAIL")) {

@@ -12,7 +12,7 @@
 #
 #   SMTP  aiosmtpd (python3-aiosmtpd): 587 with AUTH PLAIN/LOGIN in clear text,
 #         25 with STARTTLS; clients swaks (AUTH LOGIN, a MIME attachment) and
-#         curl smtp:// (AUTH PLAIN, a quoted-printable body)
+#         curl smtp:// (AUTH PLAIN, a quoted-printable body; STARTTLS on 25)
 #   POP3  dovecot-pop3d on 110 (clear-text logins allowed, STLS offered);
 #         curl pop3:// (AUTH PLAIN then RETR 1; STLS)
 #   IMAP  dovecot-imapd on 143; curl imap:// (AUTHENTICATE PLAIN then FETCH; AUTHENTICATE
@@ -139,6 +139,7 @@ A long line that is softly broken by the quoted-printable encoding so that =
 it stays under seventy-six characters.
 .a line starting with a dot
 EOF
+sed -i 's/$/\r/' "$WORK/msg/qp.eml"   # mail lines end with CRLF
 MAILDIR=$WORK/mail/$MAIL_USER/Maildir
 mkdir -p "$MAILDIR"/{cur,new,tmp}
 {
@@ -240,8 +241,8 @@ C swaks --server "$V4_SRV" --port 587 --ehlo client.sleuth.test --auth LOGIN \
 C curl -sS --url "smtp://$V4_SRV:587/client.sleuth.test" --user "$U" --login-options AUTH=PLAIN \
     --mail-from alice@sleuth.test --mail-rcpt bob@sleuth.test \
     --upload-file "$WORK/msg/qp.eml" >"$WORK/logs/curl-smtp.out" 2>&1
-C swaks --server "$V4_SRV" --port 25 --ehlo client.sleuth.test --tls --tls-verify-host=0 \
-    --from alice@sleuth.test --to bob@sleuth.test --body "over TLS" >"$WORK/logs/swaks-tls.out" 2>&1 || true
+C curl -sS --url "smtp://$V4_SRV:25/client.sleuth.test" --ssl-reqd -k --mail-from alice@sleuth.test \
+    --mail-rcpt bob@sleuth.test --upload-file "$WORK/msg/qp.eml" >"$WORK/logs/curl-smtp-tls.out" 2>&1 || true
 C curl -sS --url "pop3://$V4_SRV/1" --user "$U" --login-options AUTH=PLAIN -o /dev/null \
     >"$WORK/logs/curl-pop-plain.out" 2>&1
 C curl -sS --url "pop3://$V4_SRV/" --user "$U" --ssl-reqd -k -o /dev/null >"$WORK/logs/curl-pop-stls.out" 2>&1 || true
