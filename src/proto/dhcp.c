@@ -293,7 +293,10 @@ static void dhcp_record(struct proto_ctx *ctx, struct dhcp_state *st, const stru
 	proto_emit(ctx, &rec);
 
 	/* the host's name for the address it has or gets */
-	const uint8_t *a = dhcp_addr_set(yiaddr) ? yiaddr : dhcp_addr_set(ciaddr) ? ciaddr : m->have_req ? m->req : NULL;
+	const uint8_t *a = dhcp_addr_set(yiaddr)		? yiaddr
+			   : dhcp_addr_set(ciaddr)		? ciaddr
+			   : m->have_req && m->type == 3	? m->req /* REQUEST: the address being taken */
+							: NULL;
 	struct slice name = m->host.len ? m->host : m->fqdn_raw;
 	if (a && name.len)
 		proto_emit_name(ctx, a, 4, name, "dhcp");
@@ -310,17 +313,23 @@ static struct proto_res dhcp_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 	uint16_t secs = rd_be16(&r), flags = rd_be16(&r);
 	const uint8_t *ciaddr = rd_bytes(&r, 4), *yiaddr = rd_bytes(&r, 4), *siaddr = rd_bytes(&r, 4),
 		      *giaddr = rd_bytes(&r, 4), *chaddr = rd_bytes(&r, 16);
-	if (d.len < 2 || op < 1 || op > 2 || (rd_ok(&r) && hlen > 16)) {
-		/* not BOOTP (a short or odd datagram on the ports): leave it to UDP */
-		st->bad++;
-		ctx->anomalies++;
+	if (!d.len) {
 		res.status = PROTO_ERR;
 		return res;
 	}
 	st->messages++;
 	proto_col_proto(ctx, "BOOTP");
 	proto_info_clear(ctx);
+	if (op < 1 || op > 2) {
+		st->bad++;
+		ctx->anomalies++;
+		proto_info_printf(ctx, "Unknown BOOTP message type (%u)", op);
+		if (!rd_ok(&r)) /* the header is cut: a short snapshot length, as tshark says it */
+			proto_info_append(ctx, "[Packet size limited during capture]");
+		return res;
+	}
 	int have_mac = rd_ok(&r) && htype == 1 && hlen == 6;
+	(void)hlen;
 	st->mac[0] = 0;
 	if (have_mac)
 		snprintf(st->mac, sizeof st->mac, "%02x:%02x:%02x:%02x:%02x:%02x", chaddr[0], chaddr[1], chaddr[2],
@@ -338,6 +347,7 @@ static struct proto_res dhcp_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 	if (!rd_ok(&r)) {
 		ctx->anomalies++;
 		st->bad++;
+		proto_info_append(ctx, "[Packet size limited during capture]");
 		return res;
 	}
 	dhcp_field_u(ctx, DHCP_F_HWTYPE, htype);

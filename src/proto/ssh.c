@@ -39,6 +39,8 @@ struct ssh_state {
 	uint8_t emitted;      /* client state: the ssh record was emitted */
 	uint8_t code;         /* message code of the packet being framed */
 	uint8_t has_code;
+	uint8_t hidden;       /* server sent lines before its identification: as in tshark, the
+	                       * direction is never shown (it stays one unfinished PDU) */
 	uint32_t left;
 	uint32_t packets;
 	uint16_t banner_len;
@@ -123,7 +125,7 @@ static uint8_t ssh_kex_family(struct proto_ctx *ctx)
 {
 	struct ssh_state *c = ssh_client(ctx), *s = ssh_server(ctx);
 	struct slice k;
-	if (!s || !c->kexinit || !s->kexinit ||
+	if (!s || !c->kexinit || !s->kexinit || c->hidden || s->hidden ||
 	    !ssh_pick(ssh_list(c, SSH_L_KEX), c->list_len[SSH_L_KEX], ssh_list(s, SSH_L_KEX), s->list_len[SSH_L_KEX], &k))
 		return SSH_KEX_UNKNOWN;
 	if (k.len >= 29 && memcmp(k.p, "diffie-hellman-group-exchange", 29) == 0)
@@ -177,20 +179,21 @@ static const char *ssh_msg_name(uint8_t code, uint8_t kex)
 
 /* Starts the columns for this segment at its first PDU, or appends ", " for the next ones.
  * The prefix "Client: "/"Server: " is written before the first PDU's text. */
-static void ssh_col_pdu(struct proto_ctx *ctx)
+static int ssh_col_pdu(struct proto_ctx *ctx)
 {
 	struct proto_pkt *o = ctx->out;
-	if (!o)
-		return;
+	struct ssh_state *st = ctx->state, *c = ssh_client(ctx);
+	if (!o || st->hidden)
+		return 0;
 	if (o->shown && o->proto == (uint8_t)(ctx->proto_idx + 1)) {
 		proto_info_append(ctx, ", ");
-		return;
+		return 1;
 	}
-	struct ssh_state *st = ctx->state, *c = ssh_client(ctx);
 	proto_col_proto(ctx, c->v2 ? "SSHv2" : "SSH");
 	proto_info_clear(ctx);
 	proto_info_append(ctx, st->role == SSH_ROLE_SERVER ? "Server: " : "Client: ");
 	proto_field_u(ctx, SSH_F_DIRECTION, st->role == SSH_ROLE_SERVER);
+	return 1;
 }
 
 /* ---- KEXINIT ------------------------------------------------------------------------- */
@@ -321,7 +324,8 @@ static void ssh_packet_done(struct proto_ctx *ctx, struct ssh_state *st, struct 
 
 static void ssh_info_code(struct proto_ctx *ctx, uint8_t code)
 {
-	ssh_col_pdu(ctx);
+	if (!ssh_col_pdu(ctx))
+		return;
 	const char *name = ssh_msg_name(code, ssh_kex_family(ctx));
 	if (name)
 		proto_info_append(ctx, name);
@@ -395,17 +399,21 @@ static struct proto_res ssh_banner(struct proto_ctx *ctx, struct ssh_state *st, 
 			uint32_t keep = n < SSH_BANNER_KEEP ? n : SSH_BANNER_KEEP;
 			memcpy(st->banner, d.p, keep);
 			st->banner_len = (uint16_t)keep;
-			ssh_col_pdu(ctx);
-			proto_info_append(ctx, "Protocol (");
-			proto_info_append_bytes(ctx, line);
-			proto_info_append(ctx, ")");
+			if (ssh_col_pdu(ctx)) {
+				proto_info_append(ctx, "Protocol (");
+				proto_info_append_bytes(ctx, line);
+				proto_info_append(ctx, ")");
+			}
 			proto_field_s(ctx, SSH_F_PROTOCOL, line);
 			/* the client's identification tells the version (SSH-2.x, or SSH-1.99:
 			 * both protocols, and a version 2 server answers) */
 			if (st->role == SSH_ROLE_CLIENT &&
 			    ((n >= 6 && memcmp(d.p, "SSH-2.", 6) == 0) || (n >= 9 && memcmp(d.p, "SSH-1.99-", 9) == 0)))
 				st->v2 = 1;
+			return ssh_res(PROTO_OK, i + 1, 0);
 		}
+		if (st->role == SSH_ROLE_SERVER)
+			st->hidden = 1; /* lines before the identification (RFC 4253 4.2) */
 		return ssh_res(PROTO_OK, i + 1, 0);
 	}
 	if (d.len > SSH_LINE_MAX) {
@@ -421,7 +429,13 @@ static struct proto_res ssh_banner(struct proto_ctx *ctx, struct ssh_state *st, 
 static void ssh_encrypted(struct proto_ctx *ctx, struct slice d)
 {
 	uint8_t kex = ssh_kex_family(ctx);
+	struct ssh_state *st = ctx->state;
+	if (st->hidden)
+		return;
 	if (kex != SSH_KEX_UNKNOWN && kex != SSH_KEX_DH_GEX) {
+		struct proto_pkt *o = ctx->out;
+		if (o && o->shown && o->proto == (uint8_t)(ctx->proto_idx + 1))
+			return; /* after New Keys in the same segment: nothing more is shown */
 		if (d.len < 16) {
 			/* too short for a cipher block: tshark marks the packet malformed */
 			struct ssh_state *c = ssh_client(ctx);
@@ -430,11 +444,11 @@ static void ssh_encrypted(struct proto_ctx *ctx, struct slice d)
 			proto_info_append(ctx, "[Malformed Packet]");
 			return;
 		}
-		ssh_col_pdu(ctx);
+		(void)ssh_col_pdu(ctx);
 		return;
 	}
-	ssh_col_pdu(ctx);
-	proto_info_printf(ctx, "Encrypted packet (len=%u)", d.len);
+	if (ssh_col_pdu(ctx))
+		proto_info_printf(ctx, "Encrypted packet (len=%u)", d.len);
 }
 
 static struct proto_res ssh_parse(struct proto_ctx *ctx, uint8_t dir, struct slice d)
@@ -446,6 +460,12 @@ static struct proto_res ssh_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 	struct rd r = rd_make(d.p, d.len);
 	switch (st->phase) {
 	case SSH_BANNER:
+		if (st->role == SSH_ROLE_CLIENT && d.len >= 4 && memcmp(d.p, "SSH-", 4) != 0) {
+			/* no identification first: the capture began inside the connection */
+			st->phase = SSH_ENCRYPTED;
+			ssh_encrypted(ctx, d);
+			return ssh_res(PROTO_OK, d.len, 0);
+		}
 		return ssh_banner(ctx, st, d);
 	case SSH_PACKET: {
 		uint32_t plen = rd_be32(&r);

@@ -208,6 +208,9 @@ static void telnet_client_byte(struct proto_ctx *ctx, struct telnet_state *st, u
 
 static void telnet_note_opt(struct telnet_state *st, uint8_t verb, uint8_t opt)
 {
+	for (uint8_t i = 0; i < st->nopts; i++)
+		if (st->opts[i][0] == verb && st->opts[i][1] == opt)
+			return; /* each negotiation once */
 	if (st->nopts < TELNET_OPTS) {
 		st->opts[st->nopts][0] = verb;
 		st->opts[st->nopts][1] = opt;
