@@ -324,7 +324,7 @@ static struct proto_res dhcp_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 		st->bad++;
 		ctx->anomalies++;
 		proto_info_printf(ctx, "Unknown BOOTP message type (%u)", op);
-		if (!rd_ok(&r)) /* the header is cut: a short snapshot length, as tshark says it */
+		if (d.len < 236) /* the header is cut: a short snapshot length, as tshark says it */
 			proto_info_append(ctx, "[Packet size limited during capture]");
 		return res;
 	}
@@ -362,6 +362,12 @@ static struct proto_res dhcp_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 	if (have_mac)
 		proto_field_s(ctx, DHCP_F_MAC, proto_slice_cstr(st->mac));
 	rd_skip(&r, 64 + 128); /* sname, file */
+	if (!rd_ok(&r)) {
+		ctx->anomalies++;
+		st->bad++;
+		proto_info_append(ctx, "[Packet size limited during capture]");
+		return res;
+	}
 	uint32_t cookie = rd_be32(&r);
 	struct dhcp_msg m;
 	memset(&m, 0, sizeof m);
