@@ -24,7 +24,7 @@
 enum ssh_phase { SSH_BANNER = 0, SSH_PACKET, SSH_BODY, SSH_ENCRYPTED };
 enum ssh_role { SSH_ROLE_UNKNOWN = 0, SSH_ROLE_CLIENT, SSH_ROLE_SERVER };
 /* the kex family decides how codes 30-34 are named */
-enum ssh_kex { SSH_KEX_UNKNOWN = 0, SSH_KEX_DH, SSH_KEX_DH_GEX, SSH_KEX_ECDH };
+enum ssh_kex { SSH_KEX_UNKNOWN = 0, SSH_KEX_DH, SSH_KEX_DH_GEX, SSH_KEX_ECDH, SSH_KEX_OTHER };
 
 /* Kept algorithm lists (name-lists, comma separated, cut at a comma when longer). */
 enum ssh_list { SSH_L_KEX = 0, SSH_L_HOSTKEY, SSH_L_ENC, SSH_L_MAC, SSH_L_COMP, SSH_L_N };
@@ -133,10 +133,11 @@ static uint8_t ssh_kex_family(struct proto_ctx *ctx)
 	if (k.len >= 14 && memcmp(k.p, "diffie-hellman", 14) == 0)
 		return SSH_KEX_DH;
 	if ((k.len >= 5 && memcmp(k.p, "ecdh-", 5) == 0) || (k.len >= 10 && memcmp(k.p, "curve25519", 10) == 0) ||
-	    (k.len >= 8 && memcmp(k.p, "curve448", 8) == 0) || (k.len >= 7 && memcmp(k.p, "sntrup", 6) == 0) ||
-	    (k.len >= 7 && memcmp(k.p, "mlkem", 5) == 0))
+	    (k.len >= 8 && memcmp(k.p, "curve448", 8) == 0))
 		return SSH_KEX_ECDH;
-	return SSH_KEX_UNKNOWN;
+	/* negotiated but unknown to tshark 4.0 (sntrup761x25519, mlkem768x25519 ...): its
+	 * messages get the plain Diffie-Hellman names */
+	return SSH_KEX_OTHER;
 }
 
 static const char *ssh_msg_name(uint8_t code, uint8_t kex)
