@@ -252,6 +252,10 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 				st->cs = TN_DATA;
 				seg_cmd = 0;
 				run = i + 1;
+				if (st->role == 2)
+					telnet_server_byte(st, c);
+				else
+					telnet_client_byte(ctx, st, c);
 				break;
 			}
 			if (nfields++ < TELNET_FIELDS)
