@@ -28,7 +28,7 @@ enum ssh_kex { SSH_KEX_UNKNOWN = 0, SSH_KEX_DH, SSH_KEX_DH_GEX, SSH_KEX_ECDH, SS
 
 /* Kept algorithm lists (name-lists, comma separated, cut at a comma when longer). */
 enum ssh_list { SSH_L_KEX = 0, SSH_L_HOSTKEY, SSH_L_ENC, SSH_L_MAC, SSH_L_COMP, SSH_L_N };
-static const uint16_t ssh_list_cap[SSH_L_N] = { 640, 400, 400, 520, 96 };
+static const uint16_t ssh_list_cap[SSH_L_N] = { 640, 640, 400, 520, 96 };
 
 struct ssh_state {
 	uint8_t phase;
@@ -47,8 +47,11 @@ struct ssh_state {
 	uint16_t list_len[SSH_L_N];
 	char banner[SSH_BANNER_KEEP];    /* identification line without CR LF */
 	char hassh[33];                  /* HASSH of this side's KEXINIT (hex), empty: none */
-	char lists[640 + 400 + 400 + 520 + 96];
+	char lists[640 + 640 + 400 + 520 + 96];
 };
+
+_Static_assert(sizeof(struct ssh_state) <= 4096, "ssh state must fit the flow's per-direction state");
+_Static_assert(sizeof(((struct ssh_state *)0)->lists) == 640 + 640 + 400 + 520 + 96, "list caps and buffer agree");
 
 static const struct proto_field ssh_fields[] = {
 	{ "ssh.protocol", PF_STR, 0, "Protocol" },
