@@ -26,7 +26,7 @@ struct session {
 	uint8_t proto_idx;
 	uint8_t l4;
 	uint16_t port[2];          /* source port of direction 0 and 1 */
-	unsigned char state[2][4096];
+	_Alignas(16) unsigned char state[2][4096]; /* dissector states: aligned as the flow arena */
 	uint8_t tail[2][SESS_TAIL];
 	uint32_t tlen[2];
 	int err[2];
