@@ -455,6 +455,39 @@ static void ssh_encrypted(struct proto_ctx *ctx, struct slice d)
 		proto_info_printf(ctx, "Encrypted packet (len=%u)", d.len);
 }
 
+/* A fresh state given data that is no identification while the other side is past its own:
+ * the flow layer dissects a retransmission afresh (tshark does so with the conversation's
+ * state). A plausible cleartext packet header continues in the packet phase, anything else
+ * is encrypted. The version comes from the server's identification then. Returns 1 when the
+ * phase was changed. */
+static int ssh_redissect(struct proto_ctx *ctx, struct ssh_state *st, struct slice d)
+{
+	const struct ssh_state *peer = ctx->peer;
+	if (!peer || st->banner_len || st->packets || !peer->banner_len || !d.len)
+		return 0;
+	/* text: lines before a server's identification (RFC 4253 4.2) */
+	struct rd t = rd_make(d.p, d.len < 64 ? d.len : 64);
+	int text = 1;
+	while (rd_left(&t)) {
+		uint8_t c = rd_u8(&t);
+		if ((c < 0x20 || c >= 0x7f) && c != '\r' && c != '\n' && c != '\t')
+			text = 0;
+	}
+	if (text)
+		return 0;
+	struct rd r = rd_make(d.p, d.len);
+	uint32_t plen = rd_be32(&r);
+	uint8_t padlen = rd_u8(&r), code = rd_u8(&r);
+	int clear = rd_ok(&r) && plen >= 12 && plen <= SSH_PACKET_MAX && padlen >= 4 && padlen < plen &&
+		    ((code >= 1 && code <= 7) || (code >= 20 && code <= 49));
+	st->phase = clear ? SSH_PACKET : SSH_ENCRYPTED;
+	if (st->role == SSH_ROLE_CLIENT && peer->banner_len >= 6 &&
+	    (memcmp(peer->banner, "SSH-2.", 6) == 0 ||
+	     (peer->banner_len >= 9 && memcmp(peer->banner, "SSH-1.99-", 9) == 0)))
+		st->v2 = 1;
+	return 1;
+}
+
 static struct proto_res ssh_parse(struct proto_ctx *ctx, uint8_t dir, struct slice d)
 {
 	struct ssh_state *st = ctx->state;
@@ -464,6 +497,8 @@ static struct proto_res ssh_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 	struct rd r = rd_make(d.p, d.len);
 	switch (st->phase) {
 	case SSH_BANNER:
+		if (d.len >= 4 && memcmp(d.p, "SSH-", 4) != 0 && ssh_redissect(ctx, st, d))
+			return ssh_parse(ctx, dir, d);
 		if (st->role == SSH_ROLE_CLIENT && d.len >= 4 && memcmp(d.p, "SSH-", 4) != 0) {
 			/* no identification first: the capture began inside the connection */
 			st->phase = SSH_ENCRYPTED;

@@ -415,6 +415,19 @@ static void test_rules(void)
 	test_report_result(sess_find(&sess, "ssh ", "server=SSH-2.0-srv", NULL, NULL) != NULL,
 			   "but the record still has its identification");
 
+	/* a retransmission dissected afresh (fresh state, the other side past its identification) */
+	sess_init(&sess, "ssh", 6, 50000, 22);
+	sess_packet(&sess, 1, S("SSH-2.0-srv\r\n"));
+	sess_packet(&sess, 0, kex_c, klen);
+	test_reportf(strcmp(sess.pkt.col, "SSHv2") == 0 && strcmp(sess_info(&sess), "Client: Key Exchange Init") == 0,
+		     "a KEXINIT given to a fresh state: still a KEXINIT, SSHv2 from the server's identification ('%s')",
+		     sess_info(&sess));
+	sess_init(&sess, "ssh", 6, 50000, 22);
+	sess_packet(&sess, 1, S("SSH-2.0-srv\r\n"));
+	sess_packet(&sess, 0, S("\x8a\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff\x01\x02\x03\x04"));
+	test_reportf(strcmp(sess_info(&sess), "Client: Encrypted packet (len=20)") == 0,
+		     "binary data given to a fresh state: encrypted ('%s')", sess_info(&sess));
+
 	/* a capture that begins after the identifications */
 	sess_init(&sess, "ssh", 6, 50000, 22);
 	sess_packet(&sess, 0, S("\x8a\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff"));
