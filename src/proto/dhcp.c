@@ -22,6 +22,7 @@ struct dhcp_state {
 	uint32_t bad;
 	char mac[18];                 /* "aa:bb:cc:dd:ee:ff" of the current message */
 	char xid[12];                 /* "0x%08x" of the current message */
+	char cid_mac[18];             /* option 61 of hardware type 1, as a MAC address */
 	char fqdn[DHCP_NAME_MAX];     /* option 81 name, decoded from DNS wire format */
 };
 
@@ -61,28 +62,11 @@ enum {
 
 static const uint16_t dhcp_ports[] = { 67, 68, 0 };
 
-/* The API's setters type values as UINT or STR; the descriptor's type (HEX, IPV4, BYTES) is
- * put back on the value just added. */
-static void dhcp_retype(struct proto_ctx *ctx, uint8_t fid)
-{
-	struct proto_pkt *o = ctx->out;
-	if (!o || !o->nfv)
-		return;
-	struct proto_fv *f = &o->fv[o->nfv - 1];
-	if (f->key == (uint16_t)((ctx->proto_idx + 1u) << 8 | fid))
-		f->type = dhcp_fields[fid].type;
-}
-
-static void dhcp_field_u(struct proto_ctx *ctx, uint8_t fid, uint64_t v)
-{
-	proto_field_u(ctx, fid, v);
-	dhcp_retype(ctx, fid);
-}
-
+/* Addresses and bytes are set as byte slices (the field registry reads them by the declared
+ * type); numbers as unsigned. */
 static void dhcp_field_b(struct proto_ctx *ctx, uint8_t fid, const uint8_t *p, uint32_t n)
 {
 	proto_field_s(ctx, fid, (struct slice){ p, n });
-	dhcp_retype(ctx, fid);
 }
 
 static const char *dhcp_type_name(uint8_t t)
@@ -176,7 +160,7 @@ static void dhcp_options(struct proto_ctx *ctx, struct dhcp_state *st, struct rd
 		uint8_t code = rd_u8(r);
 		if (code == 0)
 			continue;
-		dhcp_field_u(ctx, DHCP_F_OPTTYPE, code);
+		proto_field_u(ctx, DHCP_F_OPTTYPE, code);
 		if (code == 255)
 			return;
 		uint8_t len = rd_u8(r);
@@ -191,7 +175,7 @@ static void dhcp_options(struct proto_ctx *ctx, struct dhcp_state *st, struct rd
 		case 53:
 			if (len >= 1) {
 				m->type = p[0];
-				dhcp_field_u(ctx, DHCP_F_MSGTYPE, p[0]);
+				proto_field_u(ctx, DHCP_F_MSGTYPE, p[0]);
 			}
 			break;
 		case 50:
@@ -212,7 +196,7 @@ static void dhcp_options(struct proto_ctx *ctx, struct dhcp_state *st, struct rd
 			if (len == 4) {
 				m->lease = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 				m->have_lease = 1;
-				dhcp_field_u(ctx, DHCP_F_LEASE, m->lease);
+				proto_field_u(ctx, DHCP_F_LEASE, m->lease);
 			}
 			break;
 		case 12:
@@ -229,11 +213,17 @@ static void dhcp_options(struct proto_ctx *ctx, struct dhcp_state *st, struct rd
 			break;
 		case 61:
 			m->client_id = v;
-			dhcp_field_b(ctx, DHCP_F_CLIENTID, p, len);
+			if (len == 7 && p[0] == 1) { /* hardware type Ethernet: shown as a MAC address */
+				snprintf(st->cid_mac, sizeof st->cid_mac, "%02x:%02x:%02x:%02x:%02x:%02x", p[1], p[2],
+					 p[3], p[4], p[5], p[6]);
+				proto_field_s(ctx, DHCP_F_MAC, proto_slice_cstr(st->cid_mac));
+			} else {
+				dhcp_field_b(ctx, DHCP_F_CLIENTID, p, len);
+			}
 			break;
 		case 55:
 			for (uint32_t i = 0; i < len && i < DHCP_PRL_MAX; i++)
-				dhcp_field_u(ctx, DHCP_F_PRL, p[i]);
+				proto_field_u(ctx, DHCP_F_PRL, p[i]);
 			break;
 		case 81:
 			dhcp_fqdn(ctx, st, v, &m->fqdn_raw);
@@ -343,18 +333,18 @@ static struct proto_res dhcp_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 	} else {
 		proto_info_append(ctx, "Boot Reply");
 	}
-	dhcp_field_u(ctx, DHCP_F_TYPE, op);
+	proto_field_u(ctx, DHCP_F_TYPE, op);
 	if (!rd_ok(&r)) {
 		ctx->anomalies++;
 		st->bad++;
 		proto_info_append(ctx, "[Packet size limited during capture]");
 		return res;
 	}
-	dhcp_field_u(ctx, DHCP_F_HWTYPE, htype);
-	dhcp_field_u(ctx, DHCP_F_HOPS, hops);
-	dhcp_field_u(ctx, DHCP_F_ID, xid);
-	dhcp_field_u(ctx, DHCP_F_SECS, secs);
-	dhcp_field_u(ctx, DHCP_F_FLAGS, flags);
+	proto_field_u(ctx, DHCP_F_HWTYPE, htype);
+	proto_field_u(ctx, DHCP_F_HOPS, hops);
+	proto_field_u(ctx, DHCP_F_ID, xid);
+	proto_field_u(ctx, DHCP_F_SECS, secs);
+	proto_field_u(ctx, DHCP_F_FLAGS, flags);
 	dhcp_field_b(ctx, DHCP_F_CIADDR, ciaddr, 4);
 	dhcp_field_b(ctx, DHCP_F_YIADDR, yiaddr, 4);
 	dhcp_field_b(ctx, DHCP_F_SIADDR, siaddr, 4);

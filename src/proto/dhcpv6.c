@@ -49,21 +49,10 @@ static const char *dhcpv6_type_name(uint8_t t)
 	return t < sizeof names / sizeof names[0] ? names[t] : NULL;
 }
 
-/* The descriptor's type on the value just added (the setters type them UINT/STR). */
-static void dhcpv6_retype(struct proto_ctx *ctx, uint8_t fid)
-{
-	struct proto_pkt *o = ctx->out;
-	if (!o || !o->nfv)
-		return;
-	struct proto_fv *f = &o->fv[o->nfv - 1];
-	if (f->key == (uint16_t)((ctx->proto_idx + 1u) << 8 | fid))
-		f->type = dhcpv6_fields[fid].type;
-}
-
+/* Addresses and bytes are set as byte slices (the field registry reads them by the declared type). */
 static void dhcpv6_field_b(struct proto_ctx *ctx, uint8_t fid, const uint8_t *p, uint32_t n)
 {
 	proto_field_s(ctx, fid, (struct slice){ p, n });
-	dhcpv6_retype(ctx, fid);
 }
 
 struct dhcpv6_msg {
@@ -218,7 +207,6 @@ static struct proto_res dhcpv6_parse(struct proto_ctx *ctx, uint8_t dir, struct 
 		}
 		proto_info_printf(ctx, "%s XID: 0x%06x ", name, xid);
 		proto_field_u(ctx, D6_F_XID, xid);
-		dhcpv6_retype(ctx, D6_F_XID);
 		snprintf(st->xid, sizeof st->xid, "0x%06x", xid);
 	}
 	dhcpv6_options(ctx, st, &r, &m, 0);

@@ -218,6 +218,16 @@ static void telnet_note_opt(struct telnet_state *st, uint8_t verb, uint8_t opt)
 	}
 }
 
+/* A data run as telnet.data: text up to the first NUL, as Wireshark's string field. */
+static void telnet_field_data(struct proto_ctx *ctx, const uint8_t *p, uint32_t n)
+{
+	struct rd r = rd_make(p, n);
+	uint32_t k = 0;
+	while (rd_left(&r) && rd_u8(&r))
+		k++;
+	proto_field_s(ctx, TN_F_DATA, (struct slice){ p, k });
+}
+
 /* Runs the command state machine over the segment; data bytes go to the direction's
  * handler, data runs become telnet.data fields (split after each LF, as Wireshark's lines).
  * Returns 1 when the segment ends inside a command (what tshark reports as malformed). */
@@ -232,7 +242,7 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 		case TN_DATA:
 			if (c == TELNET_IAC) {
 				if (i > run && nfields++ < TELNET_FIELDS)
-					proto_field_s(ctx, TN_F_DATA, (struct slice){ d.p + run, i - run });
+					telnet_field_data(ctx, d.p + run, i - run);
 				st->cs = TN_IAC;
 				seg_cmd = 1;
 				break;
@@ -243,7 +253,7 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 				telnet_client_byte(ctx, st, c);
 			if (c == '\n') {
 				if (nfields++ < TELNET_FIELDS)
-					proto_field_s(ctx, TN_F_DATA, (struct slice){ d.p + run, i + 1 - run });
+					telnet_field_data(ctx, d.p + run, i + 1 - run);
 				run = i + 1;
 			}
 			break;
@@ -286,6 +296,8 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 			break;
 		case TN_SB_IAC:
 			if (c == 240) { /* SE */
+				if (nfields++ < TELNET_FIELDS)
+					proto_field_u(ctx, TN_F_CMD, c);
 				if (sb_start < i && i - 1 > sb_start && nfields++ < TELNET_FIELDS) {
 					proto_field_u(ctx, TN_F_SUBCMD, d.p[sb_start]);
 					if (i - 1 > sb_start + 1)
@@ -305,7 +317,7 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 		}
 	}
 	if (st->cs == TN_DATA && run < d.len && nfields < TELNET_FIELDS)
-		proto_field_s(ctx, TN_F_DATA, (struct slice){ d.p + run, d.len - run });
+		telnet_field_data(ctx, d.p + run, d.len - run);
 	if (st->role == 2)
 		telnet_server_prompt(st, peer);
 	/* tshark reads each segment alone: an IAC or a verb without its option at the end of the
