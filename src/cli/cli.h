@@ -11,5 +11,6 @@ int cli_conv(int argc, char **argv);
 int cli_hosts(int argc, char **argv);
 int cli_follow(int argc, char **argv);
 int cli_stats(int argc, char **argv);
+int cli_log(int argc, char **argv);
 
 #endif

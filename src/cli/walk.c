@@ -69,6 +69,8 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 		status = EXIT_BADINPUT;
 		goto out;
 	}
+	if (src->rec || src->obj)
+		flow_table_set_records(ft, src->rec, src->obj, src->rec_arg);
 	int have_first = 0, rc = 0;
 	int64_t first_ns = 0, prev_ns = 0;
 	struct frame f;
@@ -86,6 +88,8 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 		if (fn(arg, &w))
 			break;
 	}
+	if (src->rec || src->obj)
+		flow_table_finish(ft);
 	if (on_end) /* what could be read is written out before the error is reported */
 		on_end(arg, cap);
 	if (rc < 0) {

@@ -24,6 +24,11 @@ struct walk_src {
 	const char *file;
 	const char *iface;
 	const char *bpf;         /* capture filter, or NULL */
+	/* Records (events) of the dissectors and the flow layer; NULL: not wanted. At the end of
+	 * the input every conversation ends, so its records come before walk_end_fn. */
+	flow_rec_fn rec;
+	flow_obj_fn obj;
+	void *rec_arg;
 };
 
 /* Returns non-zero to stop the walk early. */
