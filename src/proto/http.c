@@ -69,6 +69,10 @@ struct http_msg {
 	struct http_sv files[HTTP_FILES_MAX];    /* file names (multipart parts, or the body's) */
 	const char *fmimes[HTTP_FILES_MAX];      /* static strings */
 	uint8_t nfmimes;
+	uint8_t nparts;                          /* multipart parts with a Content-Type */
+	struct http_sv part_ct[HTTP_FILES_MAX];  /* their media types, lower case */
+	uint8_t part_head[HTTP_FILES_MAX][8];    /* and their first bytes */
+	uint8_t part_hlen[HTTP_FILES_MAX];
 	uint8_t head[64];        /* first decoded body bytes */
 	uint8_t *formbuf;        /* owned (malloc): request body kept for form parsing; NULL when none */
 	uint32_t formlen;
@@ -81,6 +85,7 @@ struct http_state {
 	uint8_t phase;
 	uint8_t line_len;
 	uint8_t last_was_head;  /* the most recent request of the conversation was HEAD */
+	uint8_t last_was_connect; /* ... was CONNECT (a 2xx answer has no body: a tunnel follows) */
 	uint8_t qn, nkept;
 	uint64_t left;
 	uint32_t msgs;
@@ -422,6 +427,19 @@ static struct http_msg *http_peer_request(struct proto_ctx *ctx)
 	return NULL;
 }
 
+/* The media type of a Content-Type value (parameters dropped), lower case, into out. */
+static uint32_t http_media_lower(struct slice v, uint8_t *out, uint32_t cap)
+{
+	uint32_t n = 0;
+	while (n < v.len && v.p[n] != ';')
+		n++;
+	struct slice t = http_trim(v.p, n);
+	uint32_t k = t.len < cap ? t.len : cap;
+	for (uint32_t i = 0; i < k; i++)
+		out[i] = (uint8_t)(t.p[i] >= 'A' && t.p[i] <= 'Z' ? t.p[i] + 32 : t.p[i]);
+	return k;
+}
+
 /* ---- bodies: decoding, objects, forms ----------------------------------------------------- */
 
 /* The last path segment of a URI (query and fragment removed). */
@@ -465,7 +483,8 @@ static void http_body_out(struct proto_ctx *ctx, struct http_msg *m, const uint8
 	}
 	m->body_len += n;
 	proto_obj_data(ctx, &m->obj, (struct slice){ p, n });
-	if (m->is_req && m->form && proto_records_on(ctx) && m->formlen < HTTP_FORM_MAX) {
+	int want = m->form == HTTP_FORM_MULTIPART ? proto_records_on(ctx) || ctx->out : proto_records_on(ctx);
+	if (m->is_req && m->form && want && m->formlen < HTTP_FORM_MAX) {
 		if (!m->formbuf) {
 			m->formbuf = malloc(HTTP_FORM_MAX);
 			if (!m->formbuf) {
@@ -660,6 +679,14 @@ static void http_form_multipart(struct proto_ctx *ctx, struct http_msg *m, struc
 			}
 		}
 		struct slice content = { body, (uint32_t)(bend - body) };
+		if (ptype.len && m->nparts < HTTP_FILES_MAX) {
+			uint8_t low[128];
+			uint32_t k = http_media_lower(ptype, low, sizeof low);
+			uint8_t i8 = m->nparts++;
+			m->part_ct[i8] = http_keep(m, low, k, sizeof low);
+			m->part_hlen[i8] = (uint8_t)(content.len < 8 ? content.len : 8);
+			memcpy(m->part_head[i8], content.p, m->part_hlen[i8]);
+		}
 		if (has_fname) {
 			if (m->nfiles < HTTP_FILES_MAX)
 				m->files[m->nfiles++] = http_keep_s(m, fname, 200);
@@ -687,18 +714,40 @@ static void http_form_multipart(struct proto_ctx *ctx, struct http_msg *m, struc
 
 /* ---- columns, fields and records ---------------------------------------------------------- */
 
-static int http_ct_is(const struct http_msg *m, const char *t)
+static int http_sl_is(struct slice c, const char *t)
 {
-	struct slice c = http_sv_slice(m, m->ctype);
 	size_t n = strlen(t);
 	return c.len == n && memcmp(c.p, t, n) == 0;
 }
 
-static int http_ct_suffix(const struct http_msg *m, const char *t)
+static int http_ct_is(const struct http_msg *m, const char *t)
 {
-	struct slice c = http_sv_slice(m, m->ctype);
-	size_t n = strlen(t);
-	return c.len >= n && memcmp(c.p + c.len - n, t, n) == 0;
+	return http_sl_is(http_sv_slice(m, m->ctype), t);
+}
+
+/* What the media-type dissector of a body (or a multipart part) adds to Info in tshark:
+ * " (GIF89a)", " (JPEG JFIF image)", " (PNG)" for images it recognises, else " (type)". */
+static void http_info_media(struct proto_ctx *ctx, struct slice ct, const uint8_t *head, uint32_t hlen)
+{
+	if (http_sl_is(ct, "application/octet-stream") || (ct.len > 10 && memcmp(ct.p, "multipart/", 10) == 0))
+		return;
+	if (hlen >= 6 && memcmp(head, "GIF8", 4) == 0 && ct.len >= 6 && memcmp(ct.p, "image/", 6) == 0) {
+		proto_info_append(ctx, " (");
+		proto_info_append_bytes(ctx, (struct slice){ head, 6 });
+		proto_info_append(ctx, ")");
+		return;
+	}
+	if (http_sl_is(ct, "image/jpeg") && hlen >= 2 && head[0] == 0xff && head[1] == 0xd8) {
+		proto_info_append(ctx, " (JPEG JFIF image)");
+		return;
+	}
+	if (http_sl_is(ct, "image/png") && hlen >= 4 && memcmp(head, "\x89PNG", 4) == 0) {
+		proto_info_append(ctx, " (PNG)");
+		return;
+	}
+	proto_info_append(ctx, " (");
+	proto_info_append_bytes(ctx, ct);
+	proto_info_append(ctx, ")");
 }
 
 /* Protocol and Info as tshark 4.0 shows a finished message: the start line and a space, then
@@ -706,48 +755,41 @@ static int http_ct_suffix(const struct http_msg *m, const char *t)
 static void http_columns(struct proto_ctx *ctx, const struct http_msg *m)
 {
 	const char *proto = "HTTP";
-	int body = m->wire_len > 0 && m->ctype.len;
+	/* a body tshark hands on: bytes after decoding (or as sent when decoding failed) */
+	int body = m->ctype.len && (m->body_len > 0 || (m->enc != HTTP_ENC_NONE && m->zfail && m->wire_len));
+	int xml = 0, json = 0;
 	if (body && (http_ct_is(m, "application/ocsp-request") || http_ct_is(m, "application/ocsp-response"))) {
 		proto_col_proto(ctx, "OCSP");
 		proto_info_append(ctx, m->is_req ? "Request" : "Response");
 		return;
 	}
+	struct slice ct = http_sv_slice(m, m->ctype);
 	if (body && (http_ct_is(m, "application/json") || http_ct_is(m, "application/json-rpc") ||
 		     http_ct_is(m, "application/jsonrequest")))
-		proto = "HTTP/JSON";
-	else if (body && (http_ct_is(m, "text/xml") || http_ct_is(m, "application/xml") || http_ct_suffix(m, "+xml")))
-		proto = "HTTP/XML";
-	proto_col_proto(ctx, proto);
+		json = 1;
+	else if (body && (http_ct_is(m, "text/xml") || http_ct_is(m, "application/xml") ||
+			  (ct.len > 4 && memcmp(ct.p + ct.len - 4, "+xml", 4) == 0)))
+		xml = 1;
+	else if (body && !http_ct_is(m, "text/plain") && memcmp(ct.p, "image/", ct.len < 6 ? ct.len : 6) != 0 &&
+		 m->hlen >= 5 && memcmp(m->head, "<?xml", 5) == 0)
+		xml = 1; /* tshark's heuristic XML dissector takes it */
+	proto_col_proto(ctx, json ? "HTTP/JSON" : xml ? "HTTP/XML" : proto);
 	proto_info_append_bytes(ctx, http_sv_slice(m, m->line));
 	proto_info_append(ctx, " ");
-	if (!body || proto[4] == '/') {
-		if (proto[4] == '/' && proto[5] == 'J') {
-			proto_info_append(ctx, ", JavaScript Object Notation (");
-			proto_info_append_bytes(ctx, http_sv_slice(m, m->ctype));
-			proto_info_append(ctx, ")");
-		}
+	if (!body || xml)
 		return;
-	}
-	if (http_ct_is(m, "application/octet-stream") ||
-	    (m->ctype.len > 10 && memcmp(m->txt + m->ctype.off, "multipart/", 10) == 0))
-		return;
-	if (http_ct_is(m, "image/gif") && m->hlen >= 6 && memcmp(m->head, "GIF8", 4) == 0) {
-		proto_info_append(ctx, " (");
-		proto_info_append_bytes(ctx, (struct slice){ m->head, 6 });
+	if (json) {
+		proto_info_append(ctx, ", JavaScript Object Notation (");
+		proto_info_append_bytes(ctx, ct);
 		proto_info_append(ctx, ")");
 		return;
 	}
-	if (http_ct_is(m, "image/jpeg") && m->hlen >= 2 && m->head[0] == 0xff && m->head[1] == 0xd8) {
-		proto_info_append(ctx, " (JPEG JFIF image)");
+	if (m->form == HTTP_FORM_MULTIPART) {
+		for (uint8_t i = 0; i < m->nparts; i++)
+			http_info_media(ctx, http_sv_slice(m, m->part_ct[i]), m->part_head[i], m->part_hlen[i]);
 		return;
 	}
-	if (http_ct_is(m, "image/png") && m->hlen >= 8 && memcmp(m->head, "\x89PNG", 4) == 0) {
-		proto_info_append(ctx, " (PNG)");
-		return;
-	}
-	proto_info_append(ctx, " (");
-	proto_info_append_bytes(ctx, http_sv_slice(m, m->ctype));
-	proto_info_append(ctx, ")");
+	http_info_media(ctx, ct, m->head, m->hlen);
 }
 
 static void http_field_sv(struct proto_ctx *ctx, uint8_t fid, const struct http_msg *m, struct http_sv v)
@@ -933,14 +975,8 @@ static void http_msg_done(struct proto_ctx *ctx, struct http_state *st, int show
 
 static void http_media_type(struct http_msg *m, struct slice v)
 {
-	uint32_t n = 0;
-	while (n < v.len && v.p[n] != ';')
-		n++;
-	struct slice t = http_trim(v.p, n);
 	uint8_t low[128];
-	uint32_t k = t.len < sizeof low ? t.len : (uint32_t)sizeof low;
-	for (uint32_t i = 0; i < k; i++)
-		low[i] = (uint8_t)(t.p[i] >= 'A' && t.p[i] <= 'Z' ? t.p[i] + 32 : t.p[i]);
+	uint32_t k = http_media_lower(v, low, sizeof low);
 	m->ctype = http_keep(m, low, k, sizeof low);
 	if (k > 10 && memcmp(low, "multipart/", 10) == 0) {
 		struct slice b;
@@ -1189,13 +1225,18 @@ static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_stat
 	}
 	int body = 1;
 	if (kind == 1) {
+		int connect = ll >= 8 && memcmp(d.p, "CONNECT ", 8) == 0;
 		st->last_was_head = (uint8_t)head;
-		if (peer)
+		st->last_was_connect = (uint8_t)connect;
+		if (peer) {
 			peer->last_was_head = (uint8_t)head;
+			peer->last_was_connect = (uint8_t)connect;
+		}
 		if (!have_clen && !chunked)
 			body = 0;
 	} else {
-		if ((code >= 100 && code < 200) || code == 204 || code == 304 || st->last_was_head)
+		if ((code >= 100 && code < 200) || code == 204 || code == 304 || st->last_was_head ||
+		    (st->last_was_connect && code >= 200 && code < 300))
 			body = 0;
 	}
 	if (!body || (have_clen && clen == 0 && !chunked))
