@@ -54,6 +54,7 @@ struct http_sv {
  * finished it has been reported), and freed after its record is emitted or in fini. */
 struct http_msg {
 	uint8_t is_req, enc, form, zfail, zraw, answered, have_clen, hlen;
+	uint8_t is_head, is_connect;  /* a HEAD / CONNECT request */
 	uint8_t nfields, nfiles;
 	uint16_t code;
 	uint16_t txt_used;
@@ -901,6 +902,8 @@ static void http_emit(struct proto_ctx *ctx, const struct http_msg *req, const s
 /* The end of a message's body: decoder released, object ended, forms parsed. */
 static void http_msg_finish_body(struct proto_ctx *ctx, struct http_msg *m)
 {
+	if (m->enc != HTTP_ENC_NONE && !m->zfail && m->wire_len)
+		ctx->anomalies++; /* the compressed stream did not end with the body */
 	if (m->z) {
 		inflateEnd(m->z);
 		free(m->z);
@@ -1223,6 +1226,14 @@ static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_stat
 		if (m->is_req)
 			http_full_uri(ctx, m);
 	}
+	if (m && kind == 1) {
+		m->is_head = (uint8_t)head;
+		m->is_connect = (uint8_t)(ll >= 8 && memcmp(d.p, "CONNECT ", 8) == 0);
+	}
+	/* the request a response answers decides (pipelining); the latest one when unknown */
+	const struct http_msg *req = kind == 2 ? http_peer_request(ctx) : NULL;
+	int after_head = req ? req->is_head : st->last_was_head;
+	int after_connect = req ? req->is_connect : st->last_was_connect;
 	int body = 1;
 	if (kind == 1) {
 		int connect = ll >= 8 && memcmp(d.p, "CONNECT ", 8) == 0;
@@ -1235,8 +1246,8 @@ static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_stat
 		if (!have_clen && !chunked)
 			body = 0;
 	} else {
-		if ((code >= 100 && code < 200) || code == 204 || code == 304 || st->last_was_head ||
-		    (st->last_was_connect && code >= 200 && code < 300))
+		if ((code >= 100 && code < 200) || code == 204 || code == 304 || after_head ||
+		    (after_connect && code >= 200 && code < 300))
 			body = 0;
 	}
 	if (!body || (have_clen && clen == 0 && !chunked))
