@@ -16,13 +16,16 @@ struct log_run {
 	struct obuf out;
 	const char *kinds[LOG_MAX_KINDS];
 	int nkinds;
+	struct proto_decode_as decode_as[PROTO_DECODE_AS_MAX];
+	uint8_t ndecode_as;
 };
 
 static void log_usage(FILE *f)
 {
-	fputs("usage: sleuth log [-k KIND]... CAPTURE...\n"
+	fputs("usage: sleuth log [-k KIND]... [-d tcp.port==N,PROTO]... CAPTURE...\n"
 	      "  Writes every record as a JSON line: conn, http, ftp, dns, tls, quic, smtp, files, creds, names ...\n"
-	      "  -k KIND   only records of this kind (repeatable)\n",
+	      "  -k KIND   only records of this kind (repeatable)\n"
+	      "  -d tcp.port==N,PROTO  decode conversations on port N as PROTO (also udp.port)\n",
 	      f);
 }
 
@@ -66,6 +69,11 @@ int cli_log(int argc, char **argv)
 			lr.kinds[lr.nkinds++] = argv[++i];
 			continue;
 		}
+		if (!strcmp(argv[i], "-d") && i + 1 < argc) {
+			if (walk_add_decode_as(argv[++i], lr.decode_as, &lr.ndecode_as) < 0)
+				return EXIT_USAGE;
+			continue;
+		}
 		if (!strcmp(argv[i], "-r") && i + 1 < argc)
 			i++;
 		else if (argv[i][0] == '-') {
@@ -86,7 +94,8 @@ int cli_log(int argc, char **argv)
 	obuf_init(&lr.out);
 	int status = EXIT_OK;
 	for (int i = 0; i < nfiles; i++) {
-		struct walk_src src = { .file = files[i], .rec = log_on_rec, .rec_arg = &lr };
+		struct walk_src src = { .file = files[i], .rec = log_on_rec, .rec_arg = &lr,
+					.decode_as = lr.decode_as, .ndecode_as = lr.ndecode_as };
 		int st = walk_run(&src, log_on_pkt, NULL, &lr);
 		obuf_flush(&lr.out, stdout);
 		if (st != EXIT_OK && status == EXIT_OK)
