@@ -926,6 +926,15 @@ static void http_msg_finish_body(struct proto_ctx *ctx, struct http_msg *m)
 	}
 }
 
+/* A call without an environment is a re-dissection of bytes already seen (the flow layer runs
+ * a retransmitted segment over a scratch state, for the columns only, and may drop that state
+ * before the packet is reported): it must not take requests from the live peer, and it sets
+ * no fields, which would borrow text the scratch state owns. */
+static int http_redissection(const struct proto_ctx *ctx)
+{
+	return ctx->env == NULL;
+}
+
 /* A message ended in this packet (`show`: tshark shows it here). */
 static void http_msg_done(struct proto_ctx *ctx, struct http_state *st, int show)
 {
@@ -933,6 +942,7 @@ static void http_msg_done(struct proto_ctx *ctx, struct http_state *st, int show
 	st->cur = NULL;
 	if (!m)
 		return;
+	int again = http_redissection(ctx);
 	http_msg_finish_body(ctx, m);
 	if (m->is_req) {
 		if (m->answered) {
@@ -948,7 +958,7 @@ static void http_msg_done(struct proto_ctx *ctx, struct http_state *st, int show
 		}
 	} else {
 		struct http_state *peer = ctx->peer;
-		if (m->code < 100 || m->code >= 200) { /* 1xx: interim, the request waits on */
+		if (!again && (m->code < 100 || m->code >= 200)) { /* 1xx: interim, the request waits on */
 			struct http_msg *req = NULL;
 			int queued = 0;
 			if (peer && peer->qn) {
@@ -970,7 +980,8 @@ static void http_msg_done(struct proto_ctx *ctx, struct http_state *st, int show
 	}
 	if (show && ctx->out) {
 		http_columns(ctx, m);
-		http_set_fields(ctx, m);
+		if (!again)
+			http_set_fields(ctx, m);
 	}
 }
 

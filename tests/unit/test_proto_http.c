@@ -353,6 +353,31 @@ static void test_records(void)
 	sess_fini(&s);
 }
 
+/* The flow layer re-dissects retransmitted bytes over a scratch state without an environment,
+ * then may release that state before the packet is reported. */
+static void test_redissection(void)
+{
+	static struct sess s;
+	static _Alignas(16) unsigned char scratch[4096];
+	sess_init(&s);
+	SP(&s, 0, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+	memset(&s.pkt, 0, sizeof s.pkt);
+	memset(scratch, 0, sizeof scratch);
+	struct proto_ctx c = sess_ctx(&s, 1);
+	c.state = scratch;
+	c.env = NULL;
+	const char resp[] = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nhi";
+	struct proto_res r = s.pd->parse(&c, 1, (struct slice){ (const uint8_t *)resp, sizeof resp - 1 });
+	s.pd->fini(scratch);
+	test_report_result(r.status == PROTO_OK && info_is(&s, "HTTP", "HTTP/1.1 200 OK  (text/plain)") && s.pkt.nfv == 0,
+			   "re-dissection: columns, no fields borrowing the scratch state");
+	recs_len = 0;
+	SP(&s, 1, resp);
+	test_report_result(strstr(recs, "uri=/a") && strstr(recs, "status_code=200"),
+			   "re-dissection left the pending request to the real response");
+	sess_fini(&s);
+}
+
 static void test_pipelining(void)
 {
 	static struct sess s;
@@ -568,6 +593,7 @@ int main(void)
 	test_hostile();
 	test_columns();
 	test_records();
+	test_redissection();
 	test_pipelining();
 	test_gzip();
 	test_multipart();
