@@ -22,13 +22,14 @@ static void conv_usage(FILE *f)
 {
 	fputs("usage: sleuth conv [eth|ip|ipv6|tcp|udp] [--sort bytes|frames|start|duration] [--max-conv N] CAPTURE\n"
 	      "  the conversation table of tshark -z conv,TYPE (default tcp); rows by total frames unless --sort\n"
-	      "  --max-conv N   keep at most N conversations (default 1048576); frames of others are counted and reported\n",
+	      "  --max-conv N   keep at most N conversations (default 1048576); frames of others are counted and reported\n"
+	      "  -Y FILTER      count only packets that match a display filter\n",
 	      f);
 }
 
 static void hosts_usage(FILE *f)
 {
-	fputs("usage: sleuth hosts [--sort bytes|frames|start|duration] [--max-hosts N] CAPTURE\n"
+	fputs("usage: sleuth hosts [--sort bytes|frames|start|duration] [--max-hosts N] [-Y FILTER] CAPTURE\n"
 	      "  endpoints (IP addresses; MAC addresses of frames without IP) with packets and bytes sent and\n"
 	      "  received, the names learned for each address with their source, and the MAC vendor\n",
 	      f);
@@ -140,9 +141,13 @@ static const char *conv_parse(int argc, char **argv, int hosts, enum conv_kind *
 	const char *file = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:nqh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:nqhY:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r': file = optarg; break;
+		case 'Y':
+			if (walk_set_display_filter(optarg) != 0)
+				return NULL;
+			break;
 		case 'n': case 'q': break;
 		case 's':
 			if (conv_parse_sort(optarg, sort) < 0)

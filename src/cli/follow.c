@@ -27,7 +27,8 @@ static void follow_usage(FILE *f)
 	      "  --hex    hexdump per side, offsets counting that side's bytes\n"
 	      "  --raw    each record as one line of hex digits\n"
 	      "  TCP is put in sequence order: retransmitted bytes are left out (first copy wins), missing\n"
-	      "  bytes are marked; --max-pending caps the out-of-order bytes held (default 64 MiB).\n",
+	      "  bytes are marked; --max-pending caps the out-of-order bytes held (default 64 MiB).\n"
+	      "  -Y FILTER: only packets that also match this display filter.\n",
 	      f);
 }
 
@@ -73,9 +74,13 @@ int cli_follow(int argc, char **argv)
 	const char *file = NULL, *filter = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:nqh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:nqhY:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r': file = optarg; break;
+		case 'Y':
+			if (walk_set_display_filter(optarg) != 0)
+				return EXIT_USAGE;
+			break;
 		case 'n': case 'q': break;
 		case 'a': mode = FOLLOW_ASCII; break;
 		case 'x': mode = FOLLOW_HEX; break;

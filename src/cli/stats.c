@@ -34,7 +34,8 @@ static void stats_usage(FILE *f)
 	fputs("usage: sleuth stats io [--interval DURATION] CAPTURE   frames and bytes per interval (tshark -z io,stat)\n"
 	      "       sleuth stats expert CAPTURE                    counts of tcp.analysis conditions and of\n"
 	      "                                                      malformed and truncated packets\n"
-	      "  DURATION: seconds (1, 0.5) or with a unit: 100ms, 10s, 5m, 1h (default 1s)\n",
+	      "  DURATION: seconds (1, 0.5) or with a unit: 100ms, 10s, 5m, 1h (default 1s)\n"
+	      "  -Y FILTER: count only packets that match a display filter\n",
 	      f);
 }
 
@@ -96,9 +97,13 @@ int cli_stats(int argc, char **argv)
 	const char *file = NULL;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "r:nqh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc - 1, argv + 1, "r:nqhY:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'r': file = optarg; break;
+		case 'Y':
+			if (walk_set_display_filter(optarg) != 0)
+				{ free(r); return EXIT_USAGE; }
+			break;
 		case 'n': case 'q': break;
 		case 'i':
 			interval = stats_parse_duration(optarg);

@@ -6,7 +6,9 @@
 #include "base/log.h"
 #include "cli/cli.h"
 #include "cli/walk.h"
+#include "filter/dfilter.h"
 #include "flow/ipfrag.h"
+#include "report/columns.h"
 
 static void walk_log_err(const char *path, const struct errbuf *e)
 {
@@ -17,6 +19,8 @@ static void walk_log_err(const char *path, const struct errbuf *e)
 }
 
 static volatile sig_atomic_t walk_stop;
+static struct dfilter *walk_df;       /* -Y of the next walk (cli-wide: one command per process) */
+static struct obuf walk_proto, walk_info;
 static struct capture *walk_live;
 
 static void walk_on_signal(int sig)
@@ -49,12 +53,60 @@ static int walk_open(const struct walk_src *src, struct capture **cap)
 	return EXIT_OK;
 }
 
+int walk_set_display_filter(const char *text)
+{
+	struct errbuf de;
+	uint32_t dlen;
+	dfilter_free(walk_df);
+	walk_df = NULL;
+	if (dfilter_compile(&walk_df, text, &de, &dlen) < 0) {
+		struct obuf eo;
+		obuf_init(&eo);
+		obuf_puts(&eo, "sleuth: ");
+		dfilter_format_error(text, &de, dlen, &eo);
+		obuf_flush(&eo, stderr);
+		obuf_free(&eo);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+struct walk_cols {
+	const struct pkt *p;
+	const struct flow_pkt *fp;
+};
+
+static int walk_render_cols(struct fctx *c)
+{
+	const struct walk_cols *wc = c->render_arg;
+	obuf_reset(&walk_proto);
+	obuf_reset(&walk_info);
+	col_protocol(wc->p, wc->fp, &walk_proto);
+	col_info(wc->p, wc->fp, &walk_info);
+	c->col_protocol = obuf_cstr(&walk_proto);
+	c->col_info = obuf_cstr(&walk_info);
+	return 0;
+}
+
+static int walk_matches(const struct walk_pkt *w)
+{
+	if (!walk_df)
+		return 1;
+	struct walk_cols wc = { w->p, w->fp };
+	struct fctx c = { .p = w->p, .fp = w->fp, .first_ns = w->first_ns, .prev_ns = w->prev_ns,
+			  .render_cols = walk_render_cols, .render_arg = &wc };
+	return dfilter_match(walk_df, &c);
+}
+
 int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *arg)
 {
 	struct capture *cap;
 	int status = walk_open(src, &cap);
-	if (status != EXIT_OK)
+	if (status != EXIT_OK) {
+		dfilter_free(walk_df);
+		walk_df = NULL;
 		return status;
+	}
 	struct errbuf e;
 	struct flow_config fc;
 	flow_config_default(&fc);
@@ -87,7 +139,7 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 		}
 		struct walk_pkt w = { .p = p, .fp = fp, .rel_ns = ns - first_ns, .first_ns = first_ns, .prev_ns = prev_ns };
 		prev_ns = ns;
-		if (fn(arg, &w))
+		if (walk_matches(&w) && fn(arg, &w))
 			break;
 	}
 	if (src->rec || src->obj)
@@ -104,6 +156,10 @@ out:
 		signal(SIGTERM, SIG_DFL);
 		walk_live = NULL;
 	}
+	dfilter_free(walk_df);
+	walk_df = NULL;
+	obuf_free(&walk_proto);
+	obuf_free(&walk_info);
 	free(p);
 	free(fp);
 	if (frag)

@@ -33,6 +33,12 @@ struct walk_src {
 	uint8_t ndecode_as;
 };
 
+/* -Y for the commands that count packets (conv, hosts, follow, stats): compiles `text` now
+ * (before any capture is read) and makes the next walk call its callback only for packets that
+ * match. Returns 0, or EXIT_USAGE after printing tshark's three-line error. The program is
+ * released when that walk ends. */
+int walk_set_display_filter(const char *text);
+
 /* Adds one -d argument to da[*n] (at most PROTO_DECODE_AS_MAX); logs and returns -1 when bad. */
 int walk_add_decode_as(const char *arg, struct proto_decode_as *da, uint8_t *n);
 
