@@ -55,6 +55,7 @@ struct http_sv {
 struct http_msg {
 	uint8_t is_req, enc, form, zfail, zraw, answered, have_clen, hlen;
 	uint8_t is_head, is_connect;  /* a HEAD / CONNECT request */
+	uint8_t zend;                 /* the compressed stream ended */
 	uint8_t nfields, nfiles;
 	uint16_t code;
 	uint16_t txt_used;
@@ -530,7 +531,7 @@ static void http_body_in(struct proto_ctx *ctx, struct http_msg *m, const uint8_
 	if (!m || !n)
 		return;
 	m->wire_len += n;
-	if (m->enc == HTTP_ENC_NONE || m->zfail) {
+	if (m->enc == HTTP_ENC_NONE || m->zfail || m->zend) {
 		if (m->enc == HTTP_ENC_NONE)
 			http_body_out(ctx, m, p, n);
 		return;
@@ -559,7 +560,7 @@ static void http_body_in(struct proto_ctx *ctx, struct http_msg *m, const uint8_
 			http_body_out(ctx, m, out, got);
 		}
 		if (rc == Z_STREAM_END) {
-			m->zfail = 1; /* data after the end of the stream is ignored */
+			m->zend = 1; /* data after the end of the stream is ignored */
 			return;
 		}
 		if (rc == Z_DATA_ERROR && first && !m->zraw && m->body_len == 0) {
@@ -902,7 +903,7 @@ static void http_emit(struct proto_ctx *ctx, const struct http_msg *req, const s
 /* The end of a message's body: decoder released, object ended, forms parsed. */
 static void http_msg_finish_body(struct proto_ctx *ctx, struct http_msg *m)
 {
-	if (m->enc != HTTP_ENC_NONE && !m->zfail && m->wire_len)
+	if (m->enc != HTTP_ENC_NONE && !m->zfail && !m->zend && m->wire_len)
 		ctx->anomalies++; /* the compressed stream did not end with the body */
 	if (m->z) {
 		inflateEnd(m->z);
