@@ -16,6 +16,7 @@
 #include "filter/fields.h"
 #include "flow/flow.h"
 #include "report/columns.h"
+#include "report/protocols.h"
 #include "report/tree.h"
 
 #define MAX_FIELDS 256
@@ -40,7 +41,7 @@ struct packets_opts {
 
 struct packets_run {
 	struct packets_opts *o;
-	struct obuf out, proto, info, scratch;
+	struct obuf out, proto, info, scratch, chain;
 	struct dfilter *df;           /* owned by cli_packets; NULL without -Y */
 	int64_t first_ns, prev_ns;
 	uint64_t nread;
@@ -240,6 +241,9 @@ static int packets_render_cols(struct fctx *c)
 	col_info(r->pkt_view, r->fp_view, &r->info);
 	c->col_protocol = obuf_cstr(&r->proto);
 	c->col_info = obuf_cstr(&r->info);
+	obuf_reset(&r->chain);
+	pkt_protocols(r->pkt_view, r->fp_view, &r->chain);
+	c->protocols = obuf_cstr(&r->chain);
 	return 0;
 }
 
@@ -457,6 +461,7 @@ int cli_packets(int argc, char **argv)
 	obuf_init(&r->proto);
 	obuf_init(&r->info);
 	obuf_init(&r->scratch);
+	obuf_init(&r->chain);
 	packets_header(r);
 	struct walk_src src = { .file = opts.file, .iface = opts.iface, .bpf = opts.bpf,
 				.decode_as = opts.decode_as, .ndecode_as = opts.ndecode_as };
@@ -465,6 +470,7 @@ int cli_packets(int argc, char **argv)
 	obuf_free(&r->proto);
 	obuf_free(&r->info);
 	obuf_free(&r->scratch);
+	obuf_free(&r->chain);
 	free(r);
 	dfilter_free(df);
 	return status;

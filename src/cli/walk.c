@@ -9,6 +9,7 @@
 #include "filter/dfilter.h"
 #include "flow/ipfrag.h"
 #include "report/columns.h"
+#include "report/protocols.h"
 
 static void walk_log_err(const char *path, const struct errbuf *e)
 {
@@ -20,7 +21,7 @@ static void walk_log_err(const char *path, const struct errbuf *e)
 
 static volatile sig_atomic_t walk_stop;
 static struct dfilter *walk_df;       /* -Y of the next walk (cli-wide: one command per process) */
-static struct obuf walk_proto, walk_info;
+static struct obuf walk_proto, walk_info, walk_chain;
 static struct capture *walk_live;
 
 static void walk_on_signal(int sig)
@@ -85,6 +86,9 @@ static int walk_render_cols(struct fctx *c)
 	col_info(wc->p, wc->fp, &walk_info);
 	c->col_protocol = obuf_cstr(&walk_proto);
 	c->col_info = obuf_cstr(&walk_info);
+	obuf_reset(&walk_chain);
+	pkt_protocols(wc->p, wc->fp, &walk_chain);
+	c->protocols = obuf_cstr(&walk_chain);
 	return 0;
 }
 
@@ -160,6 +164,7 @@ out:
 	walk_df = NULL;
 	obuf_free(&walk_proto);
 	obuf_free(&walk_info);
+	obuf_free(&walk_chain);
 	free(p);
 	free(fp);
 	if (frag)

@@ -18,7 +18,7 @@ GET(f_frame_iface) { return U(c->p->fr->ifindex); }
 GET(f_frame_time) { v->i = fx_time(c); return 1; }
 GET(f_frame_time_rel) { v->i = fx_time(c) - c->first_ns; return 1; }
 GET(f_frame_time_delta) { v->i = fx_time(c) - c->prev_ns; return 1; }
-GET(f_frame_protocols) { v->s = c->protocols ? c->protocols : ""; return c->protocols != NULL; }
+GET(f_frame_protocols) { if (!c->protocols && c->render_cols) c->render_cols(c); v->s = c->protocols; return v->s != NULL; }
 
 GET(f_col_protocol) { if (!c->col_protocol && c->render_cols) c->render_cols(c); v->s = c->col_protocol; return v->s != NULL; }
 GET(f_col_info) { if (!c->col_info && c->render_cols) c->render_cols(c); v->s = c->col_info; return v->s != NULL; }
