@@ -29,6 +29,9 @@ struct feed {
 
 static void feed_init(struct feed *f, const struct proto_desc *pd)
 {
+	if (f->pd && f->pd->fini)
+		for (int i = 0; i < 2; i++)
+			f->pd->fini(f->state[i]);
 	memset(f, 0, sizeof *f);
 	f->pd = pd;
 	for (int i = 0; i < 2; i++)
@@ -95,6 +98,9 @@ static int feed_prefixes(const struct proto_desc *pd, const uint8_t *msg, uint32
 {
 	static unsigned char st[2][4096];
 	for (uint32_t k = 0; k <= pdu_len; k++) {
+		if (pd->fini)
+			for (int i = 0; i < 2; i++)
+				pd->fini(st[i]);
 		memset(st, 0, sizeof st);
 		struct proto_ctx ctx = { .state = st[0], .peer = st[1] };
 		struct slice s = { msg, k };
@@ -110,6 +116,9 @@ static int feed_prefixes(const struct proto_desc *pd, const uint8_t *msg, uint32
 			return 0;
 		}
 	}
+	if (pd->fini)
+		for (int i = 0; i < 2; i++)
+			pd->fini(st[i]);
 	return 1;
 }
 
