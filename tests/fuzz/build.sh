@@ -26,7 +26,7 @@ case "${1:-}" in
 esac
 out=build-fuzz
 secs=${FUZZ_SECONDS:-60}
-targets=${FUZZ_TARGETS:-"pcap pcapng decode"}
+targets=${FUZZ_TARGETS:-"pcap pcapng decode ftp"}
 CLANG=${CLANG:-clang}
 
 if ! command -v "$CLANG" >/dev/null 2>&1 ||
@@ -65,7 +65,7 @@ ar rcs "$out/libsleuth.a" $objs || exit 1
 
 for t in $targets; do
 	# shellcheck disable=SC2086
-	$CLANG $CF -fsanitize=fuzzer "tests/fuzz/fuzz_$t.c" "$out/obj/fuzz_shim.o" "$out/libsleuth.a" -lpcap -lz \
+	$CLANG $CF -fsanitize=fuzzer "tests/fuzz/fuzz_$t.c" "$out/obj/fuzz_shim.o" "$out/libsleuth.a" -lpcap -lz -lcrypto \
 		-o "$out/fuzz_$t" || exit 1
 done
 echo "built: $(for t in $targets; do printf '%s ' "$out/fuzz_$t"; done)"
