@@ -281,7 +281,6 @@ struct proto_desc {
 	const struct proto_field *fields;
 	uint16_t nfields;
 	const char *col_name;    /* Protocol column when the dissector does not set one ("HTTP") */
-	uint8_t udp_visible;     /* UDP: tshark shows it on the default ports (0: only by content) */
 };
 
 /* The registry (protos.def). Indexes are stable for a build. */
