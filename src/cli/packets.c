@@ -271,7 +271,7 @@ static void packets_field_value(struct packets_run *r, const struct fval *v)
 	if (v->type == FT_PORTS && r->o->occurrence != 'a')
 		obuf_u64(o, r->o->occurrence == 'l' ? v->u2 : v->u);
 	else if (v->type == FT_STRING)
-		obuf_puts(o, v->s ? v->s : "");
+		field_format(v, o);
 	else
 		field_format(v, o);
 }
@@ -284,7 +284,7 @@ static int packets_occurrences(struct fctx *fc, const struct field_def *fd, stru
 		memset(&v[n], 0, sizeof v[n]);
 		v[n].type = fd->type;
 		v[n].width = fd->width;
-		if (!fd->get(fc, &v[n], n))
+		if (!field_get(fd, fc, &v[n], n))
 			break;
 	}
 	return n;
@@ -357,7 +357,10 @@ static void packets_json_line(struct packets_run *r, struct fctx *fc)
 			} else {
 				obuf_reset(&r->scratch);
 				if (fd->type == FT_STRING)
-					obuf_puts(&r->scratch, v[k].s ? v[k].s : "");
+					{
+						struct slice t = fval_text(&v[k]);
+						obuf_write(&r->scratch, t.p, t.len);
+					}
 				else
 					field_format(&v[k], &r->scratch);
 				if (fd->type == FT_INT)

@@ -59,7 +59,7 @@ static int eval_bytes_of(const struct fval *fv, uint8_t ft, const uint8_t **p, u
 	case FT_IPV4: *p = fv->b; *n = 4; break;
 	case FT_IPV6: *p = fv->b; *n = 16; break;
 	case FT_BYTES: *p = fv->b; *n = fv->blen; break;
-	case FT_STRING: *p = (const uint8_t *)fv->s; *n = fv->s ? (uint32_t)strlen(fv->s) : 0; break;
+	case FT_STRING: { struct slice t = fval_text(fv); *p = t.p ? t.p : (const uint8_t *)""; *n = t.len; break; }
 	default: return 0;
 	}
 	return *p != NULL;
@@ -76,7 +76,7 @@ static uint32_t eval_field(const struct df_opnd *op, struct fctx *c)
 		memset(fv, 0, sizeof *fv);
 		fv->type = fd->type;
 		fv->width = fd->width;
-		if (!fd->get(c, fv, k))
+		if (!field_get(fd, c, fv, k))
 			break;
 		struct df_val *v = &op->v[nv];
 		memset(v, 0, sizeof *v);
@@ -118,8 +118,11 @@ static uint32_t eval_field(const struct df_opnd *op, struct fctx *c)
 			break;
 		}
 		case FT_STRING:
-			v->b = (const uint8_t *)(fv->s ? fv->s : "");
-			v->len = (uint32_t)strlen((const char *)v->b);
+			{
+				struct slice t = fval_text(fv);
+				v->b = t.p ? t.p : (const uint8_t *)"";
+				v->len = t.len;
+			}
 			break;
 		default: break;
 		}

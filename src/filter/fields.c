@@ -206,8 +206,8 @@ GET(f_p_http) { (void)v; return fx_app(c, "http", 0); }
 GET(f_p_tls) { (void)v; return fx_app(c, "tls", 1); }
 GET(f_p_ssh) { (void)v; return fx_app(c, "ssh", 1); }
 
-#define F(n, t, w, fn, d) { n, t, w, d, fn, 0 }
-#define FM(n, t, w, fn, d) { n, t, w, d, fn, 1 }
+#define F(n, t, w, fn, d) { n, t, w, d, fn, 0, 0 }
+#define FM(n, t, w, fn, d) { n, t, w, d, fn, 1, 0 }
 static const struct field_def fields[] = {
 	F("frame", FT_NONE, 0, f_p_frame, "Frame"),
 	F("eth", FT_NONE, 0, f_p_eth, "Ethernet"),
@@ -322,15 +322,134 @@ static const struct field_def fields[] = {
 	F("icmpv6.code", FT_UINT, 0, f_icmpv6_code, "Code"),
 };
 
-size_t field_count(void) { return sizeof fields / sizeof fields[0]; }
-const struct field_def *field_at(size_t i) { return i < field_count() ? &fields[i] : NULL; }
+#define NSTATIC (sizeof fields / sizeof fields[0])
+#define APP_FIELDS_MAX 2048
+#define APP_PRESENCE 0xff /* field index meaning "the protocol itself" */
+
+/* Fields the dissectors declare (proto_desc.fields) and their protocol names, appended to the
+ * static table once, at first use. Constant afterwards. */
+static struct field_def app_fields[APP_FIELDS_MAX];
+static size_t napp_fields;
+static int app_fields_built;
+
+static const struct field_def *static_find(const char *name)
+{
+	for (size_t i = 0; i < NSTATIC; i++)
+		if (!strcmp(fields[i].name, name))
+			return &fields[i];
+	return NULL;
+}
+
+static uint8_t ftype_of(uint8_t pf)
+{
+	switch (pf) {
+	case PF_UINT: return FT_UINT;
+	case PF_HEX: return FT_HEX;
+	case PF_BOOL: return FT_BOOL;
+	case PF_STR: return FT_STRING;
+	case PF_BYTES: return FT_BYTES;
+	case PF_IPV4: return FT_IPV4;
+	case PF_IPV6: return FT_IPV6;
+	case PF_INT: return FT_INT;
+	default: return FT_NONE;
+	}
+}
+
+static void app_fields_build(void)
+{
+	if (app_fields_built)
+		return;
+	app_fields_built = 1;
+	for (size_t i = 0; i < proto_count() && i < 255; i++) {
+		const struct proto_desc *d = proto_get(i);
+		uint16_t base = (uint16_t)((i + 1) << 8);
+		if (!static_find(d->name) && napp_fields < APP_FIELDS_MAX)
+			app_fields[napp_fields++] = (struct field_def){ d->name, FT_NONE, 0, d->name, NULL, 0,
+								 (uint16_t)(base | APP_PRESENCE) };
+		for (uint16_t j = 0; d->fields && j < d->nfields && j < APP_PRESENCE; j++) {
+			const struct proto_field *pf = &d->fields[j];
+			if (static_find(pf->name) || napp_fields >= APP_FIELDS_MAX)
+				continue;
+			app_fields[napp_fields++] = (struct field_def){ pf->name, ftype_of(pf->type), pf->width,
+								 pf->descr, NULL, 1, (uint16_t)(base | j) };
+		}
+	}
+}
+
+size_t field_count(void)
+{
+	app_fields_build();
+	return NSTATIC + napp_fields;
+}
+
+const struct field_def *field_at(size_t i)
+{
+	if (i < NSTATIC)
+		return &fields[i];
+	app_fields_build();
+	return i - NSTATIC < napp_fields ? &app_fields[i - NSTATIC] : NULL;
+}
 
 const struct field_def *field_find(const char *name)
 {
 	for (size_t i = 0; i < field_count(); i++)
-		if (!strcmp(fields[i].name, name))
-			return &fields[i];
+		if (!strcmp(field_at(i)->name, name))
+			return field_at(i);
 	return NULL;
+}
+
+/* The dissector output of a packet, where tshark's tree has it (as the columns, columns.c). */
+static const struct proto_pkt *fx_app_out(const struct fctx *c)
+{
+	const struct flow_pkt *fp = c->fp;
+	if (!fp || !fp->app || !fp->app->proto)
+		return NULL;
+	if ((c->p->layers & PL_TCP) && !(fp->pdu & FP_PDU_DONE))
+		return NULL;
+	return fp->app;
+}
+
+static int app_field_get(const struct field_def *fd, struct fctx *c, struct fval *v, int n)
+{
+	const struct proto_pkt *a = fx_app_out(c);
+	if (!a)
+		return 0;
+	unsigned idx = (fd->app_key >> 8) - 1u;
+	if ((fd->app_key & 0xff) == APP_PRESENCE)
+		return n == 0 && idx < 256 && (a->present[idx / 32] >> (idx % 32) & 1);
+	int k = 0;
+	for (uint16_t i = 0; i < a->nfv; i++) {
+		const struct proto_fv *f = &a->fv[i];
+		if (f->key != fd->app_key || k++ != n)
+			continue;
+		switch (fd->type) {
+		case FT_STRING:
+		case FT_BYTES:
+			v->s = NULL;
+			v->b = f->type == PF_STR ? f->v.p : NULL;
+			v->blen = f->type == PF_STR ? f->len : 0;
+			return f->type == PF_STR;
+		case FT_IPV4:
+		case FT_IPV6:
+			v->b = f->v.p;
+			v->blen = f->len;
+			return f->type == PF_STR && f->len == (fd->type == FT_IPV4 ? 4u : 16u);
+		case FT_INT:
+			v->i = f->v.i;
+			return 1;
+		default:
+			v->u = f->v.u;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int field_get(const struct field_def *fd, struct fctx *c, struct fval *v, int n)
+{
+	if (fd->app_key)
+		return app_field_get(fd, c, v, n);
+	return fd->get(c, v, n);
 }
 
 static size_t edit_distance(const char *a, const char *b)
@@ -357,9 +476,9 @@ size_t field_suggest(const char *name, const char **out, size_t n)
 	size_t got = 0;
 	for (size_t maxd = 1; maxd <= 3 && got < n; maxd++)
 		for (size_t i = 0; i < field_count() && got < n; i++) {
-			size_t d = edit_distance(name, fields[i].name);
+			size_t d = edit_distance(name, field_at(i)->name);
 			if (d == maxd)
-				out[got++] = fields[i].name;
+				out[got++] = field_at(i)->name;
 		}
 	return got;
 }
@@ -384,7 +503,12 @@ void field_format(const struct fval *v, struct obuf *o)
 	case FT_IPV4: obuf_addr(o, v->b, 4); break;
 	case FT_IPV6: obuf_addr(o, v->b, 16); break;
 	case FT_ETHER: obuf_mac(o, v->b); break;
-	case FT_STRING: obuf_puts(o, v->s ? v->s : ""); break;
+	case FT_STRING:
+		if (v->s)
+			obuf_puts(o, v->s);
+		else if (v->b)
+			obuf_put_text(o, v->b, v->blen); /* wire text: escaped */
+		break;
 	case FT_REL_TIME: fmt_secs(v->i, o); break;
 	case FT_EPOCH: fmt_secs(v->i, o); break;
 	case FT_ABS_TIME: {

@@ -34,8 +34,23 @@ struct fval {
 	const uint8_t *b; /* borrowed from the packet or the context */
 	uint32_t blen;
 	uint64_t u2;
-	const char *s;    /* borrowed, NUL-terminated */
+	const char *s;    /* borrowed, NUL-terminated; FT_STRING values from dissectors come as b/blen
+	                   * instead (s NULL): read strings through fval_text() */
 };
+
+/* The text of an FT_STRING value. */
+static inline struct slice fval_text(const struct fval *v)
+{
+	struct slice r = { (const uint8_t *)v->s, 0 };
+	if (v->s) {
+		while (v->s[r.len])
+			r.len++;
+	} else {
+		r.p = v->b;
+		r.len = v->b ? v->blen : 0;
+	}
+	return r;
+}
 
 /* What a field getter sees for one packet. Strings and slices are borrowed
  * for the duration of the packet callback. */
@@ -59,9 +74,12 @@ struct field_def {
 	 * Only `multi` fields have occurrences past the first. */
 	int (*get)(struct fctx *c, struct fval *v, int n);
 	uint8_t multi;
+	uint16_t app_key;  /* a dissector's field: (registry index + 1) << 8 | field index; 0 otherwise */
 };
 
 const struct field_def *field_find(const char *name);
+/* Fills the n-th occurrence of fd in the packet; returns 1 present, 0 absent. */
+int field_get(const struct field_def *fd, struct fctx *c, struct fval *v, int n);
 /* Suggests up to n field names close to `name` (edit distance), best first. */
 size_t field_suggest(const char *name, const char **out, size_t n);
 size_t field_count(void);

@@ -14,6 +14,18 @@ struct lru {
 	uint32_t head, tail; /* index+1 */
 };
 
+/* Per-conversation accounting for the "conn" record, and a UDP flow's dissector; parallel to
+ * the flows (same index). */
+struct flow_acct {
+	int64_t start_ns;
+	uint64_t ip_bytes[2], pay_bytes[2];
+	uint32_t pkts[2];
+	struct pdu_conv *udp_app; /* owned (flow/pdu.c); NULL until the first payload */
+	uint16_t seen;            /* history letters already written (bit per letter and side) */
+	uint8_t nhist;
+	char hist[13];            /* Zeek's conn history, first occurrences in order */
+};
+
 struct flow_table {
 	struct flow_config cfg;
 	struct hash_key key;
@@ -31,11 +43,26 @@ struct flow_table {
 	struct l3track *l3;     /* owned */
 	struct expect_table *expect; /* owned */
 	int sip;                /* registry index of the SIP dissector, -1 when absent */
+	struct flow_acct **achunks; /* owned; parallel to chunks */
+	uint32_t nachunks, achunk_cap;
+	struct pdu_xtab *xt;    /* owned */
+	struct proto_pkt *out;  /* owned; the dissectors' output for the current packet */
+	struct proto_env env;   /* records go through flow_env_emit to rec_fn */
+	flow_rec_fn rec_fn;
+	flow_obj_fn obj_fn;
+	void *rec_arg;
+	struct flow_ident cur;  /* the conversation of the records being emitted */
+	int64_t cur_ts;
 };
 
 static struct flow *flow_at(struct flow_table *t, uint32_t idx)
 {
 	return &t->chunks[idx >> FLOW_CHUNK_BITS][idx & (FLOW_CHUNK - 1)];
+}
+
+static struct flow_acct *acct_at(struct flow_table *t, uint32_t idx)
+{
+	return &t->achunks[idx >> FLOW_CHUNK_BITS][idx & (FLOW_CHUNK - 1)];
 }
 
 static struct tcp_conv *tcp_at(struct flow_table *t, uint32_t idx)
@@ -69,9 +96,13 @@ int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struc
 	for (size_t i = 0; i < proto_count(); i++)
 		if (!strcmp(proto_get(i)->name, "sip"))
 			t->sip = (int)i;
-	if (!t->slots || !t->l3) {
+	t->xt = pdu_xtab_new();
+	t->out = malloc(sizeof *t->out);
+	if (!t->slots || !t->l3 || !t->xt || !t->out) {
 		free(t->slots);
 		free(t->l3);
+		free(t->out);
+		pdu_xtab_free(t->xt);
 		free(t);
 		return err_set(e, ERR_NOMEM, "out of memory");
 	}
@@ -83,8 +114,13 @@ void flow_table_free(struct flow_table *t)
 {
 	if (!t)
 		return;
+	for (uint32_t i = 0; i < t->nflows_alloc; i++)
+		pdu_conv_free(&acct_at(t, i)->udp_app);
 	for (uint32_t i = 0; i < t->nchunks; i++)
 		free(t->chunks[i]);
+	for (uint32_t i = 0; i < t->nachunks; i++)
+		free(t->achunks[i]);
+	free(t->achunks);
 	for (uint32_t i = 0; i < t->ntcp_alloc; i++)
 		pdu_conv_free(&tcp_at(t, i)->pdu);
 	for (uint32_t i = 0; i < t->ntcp_alloc; i++)
@@ -96,6 +132,8 @@ void flow_table_free(struct flow_table *t)
 	free(t->slots);
 	free(t->l3);
 	free(t->expect);
+	pdu_xtab_free(t->xt);
+	free(t->out);
 	free(t);
 }
 
@@ -127,9 +165,13 @@ static uint32_t flow_alloc(struct flow_table *t)
 		if (t->nflows_alloc == t->nchunks * FLOW_CHUNK &&
 		    grow_chunks((void ***)&t->chunks, &t->nchunks, &t->chunk_cap, sizeof(struct flow)) < 0)
 			return 0;
+		if (t->nflows_alloc == t->nachunks * FLOW_CHUNK &&
+		    grow_chunks((void ***)&t->achunks, &t->nachunks, &t->achunk_cap, sizeof(struct flow_acct)) < 0)
+			return 0;
 		idx = t->nflows_alloc++;
 	}
 	memset(flow_at(t, idx), 0, sizeof(struct flow));
+	memset(acct_at(t, idx), 0, sizeof(struct flow_acct));
 	return idx + 1;
 }
 
@@ -206,9 +248,163 @@ static void table_remove_slot(struct flow_table *t, uint32_t i)
 	}
 }
 
+static void flow_ident_make(struct flow_table *t, const struct flow *f, struct flow_ident *id)
+{
+	(void)t;
+	memset(id, 0, sizeof *id);
+	id->l4 = f->key.proto;
+	id->alen = f->key.alen;
+	memcpy(id->orig, f->orig_is_a ? f->key.a : f->key.b, f->key.alen);
+	memcpy(id->resp, f->orig_is_a ? f->key.b : f->key.a, f->key.alen);
+	id->orig_p = f->orig_is_a ? f->key.pa : f->key.pb;
+	id->resp_p = f->orig_is_a ? f->key.pb : f->key.pa;
+	id->stream = f->stream;
+}
+
+static void flow_env_emit(void *arg, const struct proto_rec *r)
+{
+	struct flow_table *t = arg;
+	if (t->rec_fn)
+		t->rec_fn(t->rec_arg, &t->cur, t->cur_ts, r);
+}
+
+static void flow_env_obj(void *arg, struct proto_obj *o, int what, struct slice data)
+{
+	struct flow_table *t = arg;
+	if (t->obj_fn)
+		t->obj_fn(t->rec_arg, o, what, data);
+}
+
+void flow_table_set_records(struct flow_table *t, flow_rec_fn rec, flow_obj_fn obj, void *arg)
+{
+	t->rec_fn = rec;
+	t->obj_fn = obj;
+	t->rec_arg = arg;
+	t->env.emit = rec ? flow_env_emit : NULL;
+	t->env.obj = obj ? flow_env_obj : NULL;
+	t->env.arg = t;
+}
+
+/* Zeek's conn_state from the history letters. */
+static const char *conn_state(const struct flow_acct *a, uint8_t l4)
+{
+	const char *h = a->hist;
+	int S = strchr(h, 'S') != NULL, sh = strchr(h, 'h') != NULL, Hs = strchr(h, 'H') != NULL;
+	int F = strchr(h, 'F') != NULL, f = strchr(h, 'f') != NULL;
+	int R = strchr(h, 'R') != NULL, r = strchr(h, 'r') != NULL;
+	int synack = sh || Hs;
+	if (l4 != 6)
+		return a->pkts[1] ? "SF" : "S0";
+	if (!S && !synack)
+		return "OTH";
+	if (S && !synack) {
+		if (r)
+			return "REJ";
+		if (R)
+			return "RSTOS0";
+		if (F)
+			return "SH";
+		return "S0";
+	}
+	if (!S && synack) {
+		if (r)
+			return "RSTRH";
+		if (f)
+			return "SHR";
+		return "OTH";
+	}
+	if (R)
+		return "RSTO";
+	if (r)
+		return "RSTR";
+	if (F && f)
+		return "SF";
+	if (F)
+		return "S2";
+	if (f)
+		return "S3";
+	return "S1";
+}
+
+static void conn_hist(struct flow_acct *a, uint8_t dir, char letter, uint8_t bit)
+{
+	uint16_t m = (uint16_t)(1u << (bit + (dir ? 6 : 0)));
+	if ((a->seen & m) || a->nhist >= sizeof a->hist - 1)
+		return;
+	a->seen |= m;
+	a->hist[a->nhist++] = dir ? (char)(letter + 32) : letter;
+	a->hist[a->nhist] = 0;
+}
+
+static void conn_account(struct flow_table *t, uint32_t id, const struct pkt *p, uint8_t dir, uint32_t iplen,
+			 uint32_t paylen, int created)
+{
+	struct flow_acct *a = acct_at(t, id - 1);
+	if (created)
+		a->start_ns = frame_ns(p->fr);
+	a->pkts[dir]++;
+	a->ip_bytes[dir] += iplen;
+	a->pay_bytes[dir] += paylen;
+	if (p->layers & PL_TCP) {
+		uint16_t fl = p->tcp.flags;
+		if ((fl & TH_SYN) && !(fl & TH_ACK))
+			conn_hist(a, dir, 'S', 0);
+		if ((fl & TH_SYN) && (fl & TH_ACK))
+			conn_hist(a, dir, 'H', 1);
+		if ((fl & TH_ACK) && !(fl & (TH_SYN | TH_FIN | TH_RST)) && !paylen)
+			conn_hist(a, dir, 'A', 2);
+		if (paylen)
+			conn_hist(a, dir, 'D', 3);
+		if (fl & TH_FIN)
+			conn_hist(a, dir, 'F', 4);
+		if (fl & TH_RST)
+			conn_hist(a, dir, 'R', 5);
+	} else if (paylen) {
+		conn_hist(a, dir, 'D', 3);
+	}
+}
+
+/* The conversation ends: its dissector's pending records, then its conn record. */
+static void flow_emit_end(struct flow_table *t, uint32_t id)
+{
+	struct flow *f = flow_at(t, id - 1);
+	struct flow_acct *a = acct_at(t, id - 1);
+	struct flow_ident saved = t->cur;
+	int64_t saved_ts = t->cur_ts;
+	flow_ident_make(t, f, &t->cur);
+	t->cur.start_ns = a->start_ns;
+	t->cur_ts = f->last_ts;
+	struct pdu_conv *pc = f->tcp ? tcp_at(t, f->tcp - 1)->pdu : a->udp_app;
+	struct pdu_io io = { &t->env, NULL, t->xt, t->cur.orig, t->cur.resp, t->cur.alen };
+	pdu_conv_end(pc, &io, t->cur.orig_p, t->cur.resp_p);
+	struct proto_rec r;
+	proto_rec_init(&r, "conn");
+	proto_rec_cstr(&r, "proto", f->key.proto == 6 ? "tcp" : "udp");
+	uint8_t svc = pdu_conv_proto(pc);
+	if (svc)
+		proto_rec_cstr(&r, "service", proto_get(svc - 1u)->name);
+	proto_rec_dbl(&r, "duration", (double)(f->last_ts - a->start_ns) / 1e9);
+	proto_rec_u(&r, "orig_bytes", a->pay_bytes[0]);
+	proto_rec_u(&r, "resp_bytes", a->pay_bytes[1]);
+	proto_rec_cstr(&r, "conn_state", conn_state(a, f->key.proto));
+	proto_rec_cstr(&r, "history", a->hist);
+	proto_rec_u(&r, "orig_pkts", a->pkts[0]);
+	proto_rec_u(&r, "orig_ip_bytes", a->ip_bytes[0]);
+	proto_rec_u(&r, "resp_pkts", a->pkts[1]);
+	proto_rec_u(&r, "resp_ip_bytes", a->ip_bytes[1]);
+	proto_rec_u(&r, f->key.proto == 6 ? "tcp.stream" : "udp.stream", f->stream);
+	t->cur_ts = a->start_ns;
+	proto_emit(&(struct proto_ctx){ .env = &t->env }, &r);
+	t->cur = saved;
+	t->cur_ts = saved_ts;
+}
+
 static void flow_release(struct flow_table *t, uint32_t id)
 {
 	struct flow *f = flow_at(t, id - 1);
+	if (t->rec_fn)
+		flow_emit_end(t, id);
+	pdu_conv_free(&acct_at(t, id - 1)->udp_app);
 	uint32_t s = slot_find(t, &f->key, f->hash, t);
 	if (t->slots[s] == id)
 		table_remove_slot(t, s);
@@ -329,6 +525,28 @@ static int64_t pkt_time(const struct pkt *p)
 	return frame_ns(p->fr);
 }
 
+static void flow_set_current(struct flow_table *t, const struct flow *f, uint32_t id, int64_t now)
+{
+	if (!t->rec_fn)
+		return;
+	flow_ident_make(t, f, &t->cur);
+	t->cur.start_ns = acct_at(t, id - 1)->start_ns;
+	t->cur_ts = now;
+}
+
+static void proto_pkt_reset(struct proto_pkt *o)
+{
+	o->proto = 0;
+	o->shown = 0;
+	o->info_set = 0;
+	o->info_len = 0;
+	o->info[0] = 0;
+	o->nfv = 0;
+	o->dropped = 0;
+	o->col[0] = 0;
+	memset(o->present, 0, sizeof o->present);
+}
+
 static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt_ip *ip, struct flow_pkt *out)
 {
 	struct flow_key k;
@@ -349,6 +567,10 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 	uint8_t dir = (uint8_t)(src_is_a != f->orig_is_a);
 	struct tcp_conv *c = tcp_at(t, f->tcp - 1);
 	if (!created && tcp_conv_reuse_check(c, p, dir, out)) {
+		if (t->rec_fn)
+			flow_emit_end(t, id);
+		memset(acct_at(t, id - 1), 0, sizeof(struct flow_acct));
+		created = 1; /* for the accounting: a new conversation starts here */
 		f->stream = (uint32_t)t->tcp_streams++;
 		f->orig_is_a = src_is_a;
 		dir = 0;
@@ -363,8 +585,12 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 	out->tcp_stream = f->stream;
 	out->dir = dir;
 	tcp_conv_analyze(c, p, dir, out);
-	if (!(out->analysis & (TA_RETRANS | TA_KEEPALIVE)))
-		pdu_tcp_segment(&c->pdu, p, dir, out);
+	conn_account(t, id, p, dir, ip->hl + ip->payload_len, (out->analysis & TA_RETRANS) ? 0 : p->tcp.len, created);
+	if (!(out->analysis & (TA_RETRANS | TA_KEEPALIVE))) {
+		flow_set_current(t, f, id, now);
+		struct pdu_io io = { &t->env, t->out, t->xt, ip->src, ip->dst, ip->alen };
+		pdu_tcp_segment(&c->pdu, p, dir, out, &io);
+	}
 	f->last_ts = now;
 	uint8_t want = c->closed ? 2 : 1;
 	lru_unlink(t, id);
@@ -423,6 +649,13 @@ static void flow_udp(struct flow_table *t, const struct pkt *p, uint8_t alen, co
 	lru_unlink(t, id);
 	lru_append(t, id, 1);
 	flow_udp_expectations(t, p, sp, dp, payload);
+	if (!payload.p) /* a header quoted in an ICMP error */
+		return;
+	const struct pkt_ip *ip = &p->ip[p->udp_ip];
+	conn_account(t, id, p, out->dir, ip->hl + ip->payload_len, payload.len, created);
+	flow_set_current(t, f, id, now);
+	struct pdu_io io = { &t->env, t->out, t->xt, src, dst, alen };
+	pdu_udp_datagram(&acct_at(t, id - 1)->udp_app, p, sp, dp, out->dir, payload, out, &io, t->sip);
 }
 
 /* Ports quoted in an ICMP error are numbered as their conversation (Wireshark
@@ -453,6 +686,7 @@ static void flow_icmp_inner(struct flow_table *t, const struct pkt *p, struct fl
 void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pkt *out)
 {
 	memset(out, 0, sizeof *out);
+	proto_pkt_reset(t->out);
 	out->tcp_stream = -1;
 	out->udp_stream = -1;
 	l3track_packet(t->l3, p, out);
@@ -474,6 +708,13 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pk
 	} else if (p->layers & PL_INNER_IP) {
 		flow_icmp_inner(t, p, out);
 	}
+}
+
+void flow_table_finish(struct flow_table *t)
+{
+	for (int list = 2; list >= 1; list--)
+		while (t->lists[list].head)
+			flow_release(t, t->lists[list].head);
 }
 
 void flow_table_stats(const struct flow_table *t, struct flow_stats *s)

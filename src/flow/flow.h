@@ -7,6 +7,7 @@
 
 #include "base/err.h"
 #include "decode/decode.h"
+#include "proto/proto.h"
 
 /* tcp.analysis flags (bit per condition). */
 enum tcp_aflag {
@@ -61,6 +62,9 @@ struct flow_pkt {
 	uint8_t app_info;         /* enum proto_info: what that dissector did to the Info column */
 	struct slice app_line;    /* PROTO_INFO_LINE text; borrowed from the packet or the flow's
 	                           * buffers, valid until the next packet */
+	const struct proto_pkt *app; /* the application dissector's columns and fields, when it
+	                           * claimed the packet as tshark would show it; owned by the flow
+	                           * table, valid until the next packet; NULL otherwise */
 	uint8_t arp_dup;          /* ARP: the sender IP was seen before with another MAC */
 	uint8_t arp_dup_ip[4];
 };
@@ -85,5 +89,26 @@ struct flow_stats {
 	uint64_t tcp_streams, udp_streams;
 };
 void flow_table_stats(const struct flow_table *t, struct flow_stats *s);
+
+/* The conversation a record belongs to, oriented as its first packet (originator first). */
+struct flow_ident {
+	uint8_t l4;               /* 6 TCP, 17 UDP */
+	uint8_t alen;             /* 4 or 16 */
+	uint16_t orig_p, resp_p;
+	uint8_t orig[16], resp[16];
+	int64_t stream;           /* tcp.stream or udp.stream */
+	int64_t start_ns;         /* time of its first packet */
+};
+
+/* Receives every record: the dissectors' (http, dns, files, creds, names ...) and the flow
+ * layer's "conn" records (one per conversation, when it ends: FIN/RST and linger, idle expiry,
+ * eviction, or flow_table_finish). `ts_ns` is the time of the packet that produced it. The
+ * record and what it points to are valid only during the call. */
+typedef void (*flow_rec_fn)(void *arg, const struct flow_ident *id, int64_t ts_ns, const struct proto_rec *r);
+/* Object bytes for extraction (what: 0 begin, 1 data, 2 end), as proto_env.obj. */
+typedef void (*flow_obj_fn)(void *arg, struct proto_obj *o, int what, struct slice data);
+void flow_table_set_records(struct flow_table *t, flow_rec_fn rec, flow_obj_fn obj, void *arg);
+/* End of input: every live conversation ends (dissectors' on_flow_end, conn records), oldest first. */
+void flow_table_finish(struct flow_table *t);
 
 #endif

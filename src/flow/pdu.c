@@ -29,8 +29,12 @@ struct pdu_conv {
 	uint8_t visible;    /* tshark gives this flow to the same dissector (port or heuristic) */
 	uint8_t dead;       /* the dissector returned PROTO_ERR or hit a cap: excluded */
 	uint8_t none;       /* marker: no dissector claimed the flow */
+	uint8_t gone;       /* the owning flow ended; kept only for the references below */
+	uint8_t link_tag;   /* tag of the expectation this flow came from */
+	uint32_t refs;      /* the owning flow + linked flows + expectations naming it */
 	uint32_t stride;    /* bytes per direction's state */
 	uint32_t anomalies;
+	struct pdu_conv *parent; /* a reference: the control flow that announced this one */
 	struct pdu_dir d[2];
 	_Alignas(16) unsigned char state[]; /* 2 * stride */
 };
@@ -64,6 +68,12 @@ static void pdu_dir_restart(struct pdu_conv *pc, const struct proto_desc *pd, ui
 		pd->init(pdu_state(pc, dir), dir);
 }
 
+static void pdu_conv_unref(struct pdu_conv *pc)
+{
+	if (pc && !pc->none && --pc->refs == 0)
+		free(pc);
+}
+
 void pdu_conv_free(struct pdu_conv **pcp)
 {
 	struct pdu_conv *pc = *pcp;
@@ -76,7 +86,15 @@ void pdu_conv_free(struct pdu_conv **pcp)
 		if (pd && pd->fini)
 			pd->fini(pdu_state(pc, i));
 	}
-	free(pc);
+	pc->gone = 1;
+	pdu_conv_unref(pc->parent);
+	pc->parent = NULL;
+	pdu_conv_unref(pc);
+}
+
+uint8_t pdu_conv_proto(const struct pdu_conv *pc)
+{
+	return pc && !pc->none ? (uint8_t)(pc->proto + 1) : 0;
 }
 
 static struct pdu_conv *pdu_conv_new(int idx, int by_content, uint16_t sport, uint16_t dport)
@@ -88,6 +106,7 @@ static struct pdu_conv *pdu_conv_new(int idx, int by_content, uint16_t sport, ui
 		return NULL;
 	pc->proto = (uint8_t)idx;
 	pc->stride = (uint32_t)stride;
+	pc->refs = 1;
 	int port = 0;
 	for (size_t k = 0; pd->ports && pd->ports[k]; k++)
 		if (pd->ports[k] == sport || pd->ports[k] == dport)
@@ -189,16 +208,210 @@ static void pdu_run(const struct proto_desc *pd, struct proto_ctx *ctx, uint8_t 
 	o->line = ctx->info_line;
 }
 
-static void pdu_ctx_init(struct proto_ctx *ctx, struct pdu_conv *pc, void *state, uint8_t dir, const struct pkt *p)
+/* Endpoints announced over TCP for future TCP conversations (FTP data channels). Few are
+ * pending at once; the oldest is dropped when the table is full. */
+#define PDU_XT_MAX 64
+#define PDU_XT_TTL_NS (600ll * 1000000000ll)
+
+struct pdu_xent {
+	uint8_t used, alen, proto, tag;
+	uint16_t port;
+	uint8_t addr[16];
+	int64_t ts;
+	struct pdu_conv *parent; /* a reference */
+};
+
+struct pdu_xtab {
+	uint32_t next;           /* round-robin victim */
+	struct pdu_xent e[PDU_XT_MAX];
+};
+
+struct pdu_xtab *pdu_xtab_new(void)
+{
+	return calloc(1, sizeof(struct pdu_xtab));
+}
+
+static void pdu_xent_clear(struct pdu_xent *x)
+{
+	pdu_conv_unref(x->parent);
+	memset(x, 0, sizeof *x);
+}
+
+void pdu_xtab_free(struct pdu_xtab *xt)
+{
+	if (!xt)
+		return;
+	for (uint32_t i = 0; i < PDU_XT_MAX; i++)
+		pdu_xent_clear(&xt->e[i]);
+	free(xt);
+}
+
+static void pdu_xtab_add(struct pdu_xtab *xt, const struct proto_expect *x, struct pdu_conv *parent, int64_t now)
+{
+	const struct proto_desc *pd = x->proto ? proto_find(x->proto) : NULL;
+	if (!xt || x->l4 != 6 || !pd || (x->alen != 4 && x->alen != 16))
+		return;
+	int idx = -1;
+	for (size_t i = 0; i < proto_count(); i++)
+		if (proto_get(i) == pd)
+			idx = (int)i;
+	struct pdu_xent *slot = NULL;
+	for (uint32_t i = 0; i < PDU_XT_MAX && !slot; i++)
+		if (!xt->e[i].used || (xt->e[i].port == x->port && xt->e[i].alen == x->alen &&
+				       !memcmp(xt->e[i].addr, x->addr, x->alen)))
+			slot = &xt->e[i];
+	if (!slot) {
+		slot = &xt->e[xt->next];
+		xt->next = (xt->next + 1) % PDU_XT_MAX;
+	}
+	pdu_xent_clear(slot);
+	slot->used = 1;
+	slot->alen = x->alen;
+	slot->port = x->port;
+	memcpy(slot->addr, x->addr, x->alen);
+	slot->proto = (uint8_t)idx;
+	slot->tag = x->tag;
+	slot->ts = now;
+	slot->parent = parent;
+	parent->refs++;
+}
+
+/* A new conversation: the expectation naming one of its endpoints, taken out of the table. */
+static struct pdu_xent *pdu_xtab_take(struct pdu_xtab *xt, const struct pdu_io *io, uint16_t sp, uint16_t dp,
+				      int64_t now, struct pdu_xent *out)
+{
+	if (!xt)
+		return NULL;
+	for (uint32_t i = 0; i < PDU_XT_MAX; i++) {
+		struct pdu_xent *x = &xt->e[i];
+		if (!x->used)
+			continue;
+		if (now - x->ts > PDU_XT_TTL_NS) {
+			pdu_xent_clear(x);
+			continue;
+		}
+		if (x->alen != io->alen)
+			continue;
+		if ((x->port == dp && !memcmp(x->addr, io->dst, x->alen)) ||
+		    (x->port == sp && !memcmp(x->addr, io->src, x->alen))) {
+			*out = *x;
+			memset(x, 0, sizeof *x); /* the reference moves to *out */
+			return out;
+		}
+	}
+	return NULL;
+}
+
+static void pdu_ctx_init(struct proto_ctx *ctx, struct pdu_conv *pc, void *state, uint8_t dir, const struct pkt *p,
+			 uint16_t sport, uint16_t dport, const struct pdu_io *io, uint8_t l4)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->state = state;
 	ctx->peer = pdu_state(pc, (uint8_t)!dir);
-	ctx->sport = p->tcp.sport;
-	ctx->dport = p->tcp.dport;
+	ctx->sport = sport;
+	ctx->dport = dport;
+	ctx->proto_idx = pc->proto;
+	ctx->l4 = l4;
+	ctx->is_orig = dir == 0;
+	ctx->ts_ns = frame_ns(p->fr);
+	ctx->frame = p->fr->num;
+	ctx->link_tag = pc->link_tag;
+	if (pc->parent && !pc->parent->gone) {
+		ctx->parent = pdu_state(pc->parent, 0);
+		ctx->parent_stride = pc->parent->stride;
+	}
+	if (io) {
+		ctx->alen = io->alen;
+		ctx->src = io->src;
+		ctx->dst = io->dst;
+		ctx->out = io->out;
+		ctx->env = io->env;
+	}
 }
 
-void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, struct flow_pkt *out)
+/* After a parse: announced endpoints become expectations. */
+static void pdu_expectations(struct pdu_conv *pc, const struct proto_ctx *ctx, const struct pdu_io *io)
+{
+	for (uint8_t i = 0; i < ctx->nexpect && i < PROTO_MAX_EXPECT; i++)
+		pdu_xtab_add(io ? io->xt : NULL, &ctx->expect[i], pc, ctx->ts_ns);
+}
+
+/* The dissector's output for a packet tshark would not give to it is not shown. */
+static void pdu_out_hide(const struct pdu_io *io)
+{
+	if (!io || !io->out)
+		return;
+	struct proto_pkt *o = io->out;
+	o->proto = 0;
+	o->shown = 0;
+	o->info_set = 0;
+	o->info_len = 0;
+	o->nfv = 0;
+	memset(o->present, 0, sizeof o->present);
+}
+
+void pdu_conv_end(struct pdu_conv *pc, const struct pdu_io *io, uint16_t sport, uint16_t dport)
+{
+	if (!pc || pc->none || pc->gone)
+		return;
+	const struct proto_desc *pd = proto_get(pc->proto);
+	if (!pd || !pd->on_flow_end)
+		return;
+	struct proto_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.state = pdu_state(pc, 0);
+	ctx.peer = pdu_state(pc, 1);
+	ctx.sport = sport;
+	ctx.dport = dport;
+	ctx.proto_idx = pc->proto;
+	ctx.is_orig = 1;
+	ctx.link_tag = pc->link_tag;
+	if (pc->parent && !pc->parent->gone) {
+		ctx.parent = pdu_state(pc->parent, 0);
+		ctx.parent_stride = pc->parent->stride;
+	}
+	if (io) {
+		ctx.alen = io->alen;
+		ctx.src = io->src;
+		ctx.dst = io->dst;
+		ctx.env = io->env;
+	}
+	pd->on_flow_end(&ctx);
+}
+
+void pdu_udp_datagram(struct pdu_conv **pcp, const struct pkt *p, uint16_t sport, uint16_t dport, uint8_t dir,
+		      struct slice payload, struct flow_pkt *out, const struct pdu_io *io, int skip)
+{
+	struct pdu_conv *pc = *pcp;
+	if (!pc) {
+		if (!payload.len)
+			return;
+		int by_content;
+		int idx = registry_select(PROTO_L4_UDP, sport, dport, payload, &by_content);
+		pc = idx < 0 || idx == skip ? NULL : pdu_conv_new(idx, by_content, sport, dport);
+		*pcp = pc ? pc : &pdu_none;
+		if (!pc)
+			return;
+	}
+	if (pc->none || pc->dead || !payload.len)
+		return;
+	const struct proto_desc *pd = proto_get(pc->proto);
+	struct proto_ctx ctx;
+	pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p, sport, dport, io, PROTO_L4_UDP);
+	if (!pc->visible)
+		ctx.out = NULL;
+	struct proto_res r = pd->parse(&ctx, dir, payload);
+	pc->anomalies += ctx.anomalies;
+	if (r.status == PROTO_ERR && !pc->visible)
+		pc->dead = 1;
+	if (pc->visible && io && io->out && io->out->shown) {
+		out->app = io->out;
+		out->app_proto = (uint8_t)(pc->proto + 1);
+	}
+}
+
+void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, struct flow_pkt *out,
+		     const struct pdu_io *io)
 {
 	const struct pkt_tcp *t = &p->tcp;
 	if (!out->tcp_valid || (t->flags & TH_RST))
@@ -211,8 +424,18 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 		if (!seg.len)
 			return;
 		int by_content;
-		int idx = registry_select(PROTO_L4_TCP, t->sport, t->dport, seg, &by_content);
-		pc = idx < 0 ? NULL : pdu_conv_new(idx, by_content, t->sport, t->dport);
+		struct pdu_xent xe;
+		struct pdu_xent *x = pdu_xtab_take(io ? io->xt : NULL, io, t->sport, t->dport, frame_ns(p->fr), &xe);
+		int idx = x ? x->proto : registry_select(PROTO_L4_TCP, t->sport, t->dport, seg, &by_content);
+		pc = idx < 0 ? NULL : pdu_conv_new(idx, x ? 0 : by_content, t->sport, t->dport);
+		if (x) {
+			if (pc) {
+				pc->parent = x->parent;
+				pc->link_tag = x->tag;
+			} else {
+				pdu_conv_unref(x->parent);
+			}
+		}
 		*pcp = pc ? pc : &pdu_none;
 		if (!pc)
 			return;
@@ -262,7 +485,8 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 		if (pd->init)
 			pd->init(scratch, dir);
 		struct pdu_dir tmp = { 0 };
-		pdu_ctx_init(&ctx, pc, scratch, dir, p);
+		pdu_ctx_init(&ctx, pc, scratch, dir, p, t->sport, t->dport, io, PROTO_L4_TCP);
+		ctx.env = NULL; /* dissected afresh for the columns; its records were emitted the first time */
 		pdu_run(pd, &ctx, dir, seg, &tmp, seq + seg.len, &o, 0);
 		if (!o.failed && tmp.mid && tmp.known_end != PDU_END_NONE) {
 			pdu_dir_drop(d);
@@ -284,7 +508,7 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 			seg.len -= (uint32_t)-diff;
 			seq = d->nxt;
 		} else if (diff > 0) {
-			pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p);
+			pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p, t->sport, t->dport, io, PROTO_L4_TCP);
 			if (d->blen || !d->mid || !pd->skip || pd->skip(&ctx, dir, (uint32_t)diff) < 0)
 				pdu_dir_restart(pc, pd, dir);
 		}
@@ -305,9 +529,10 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 			data.len = d->blen;
 			in_buf = 1;
 		}
-		pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p);
+		pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p, t->sport, t->dport, io, PROTO_L4_TCP);
 		pdu_run(pd, &ctx, dir, data, d, segend, &o, in_buf);
 		pc->anomalies += ctx.anomalies;
+		pdu_expectations(pc, &ctx, io);
 		d->nxt = segend;
 		if (!called) {
 			o.info = PROTO_INFO_KEEP;
@@ -318,6 +543,7 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 			pc->dead = 1;
 			pdu_dir_drop(&pc->d[0]);
 			pdu_dir_drop(&pc->d[1]);
+			pdu_out_hide(io);
 			return;
 		}
 		if (fin && d->mid && d->known_end == PDU_END_CLOSE) {
@@ -326,9 +552,13 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 			d->known_end = PDU_END_NONE;
 		}
 	}
-	if (!pc->visible || o.failed)
+	if (!pc->visible || o.failed) {
+		pdu_out_hide(io);
 		return;
+	}
 	out->app_proto = (uint8_t)(pc->proto + 1);
+	if (io && io->out && io->out->shown)
+		out->app = io->out;
 	if (o.done) {
 		out->pdu |= FP_PDU_DONE;
 	} else {

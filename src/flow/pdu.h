@@ -12,7 +12,19 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 
-struct pdu_conv; /* owned by the tcp_conv that points to it */
+#include "proto/proto.h"
+
+struct pdu_conv; /* owned by the flow that points to it (refcounted: a linked flow may hold it) */
+struct pdu_xtab; /* TCP expectations: endpoints announced by a dissector (FTP PASV/PORT) */
+
+/* What the flow layer hands to the dissectors for the current packet. */
+struct pdu_io {
+	const struct proto_env *env; /* records; NULL: none wanted */
+	struct proto_pkt *out;       /* per-packet columns and fields; reset by the caller */
+	struct pdu_xtab *xt;         /* NULL: no TCP expectations */
+	const uint8_t *src, *dst;    /* addresses of the packet (alen bytes) */
+	uint8_t alen;
+};
 
 /* Bytes a header cut by a segment boundary may take per direction; past it the dissector is
  * dropped for the flow (counted as an anomaly). */
@@ -23,9 +35,23 @@ struct pdu_conv; /* owned by the tcp_conv that points to it */
  * a dissector). *pc is NULL for a new conversation; a dissector is chosen at the first payload
  * and the state allocated then (flows no dissector claims get a shared empty marker). Sets
  * out->app_proto, out->pdu, out->app_info and out->app_line. */
-void pdu_tcp_segment(struct pdu_conv **pc, const struct pkt *p, uint8_t dir, struct flow_pkt *out);
+void pdu_tcp_segment(struct pdu_conv **pc, const struct pkt *p, uint8_t dir, struct flow_pkt *out,
+		     const struct pdu_io *io);
+
+/* Gives one UDP datagram to the flow's dissector (chosen at the first datagram with payload:
+ * content first, then the ports); `skip` is a registry index never chosen here (-1: none). */
+void pdu_udp_datagram(struct pdu_conv **pc, const struct pkt *p, uint16_t sport, uint16_t dport, uint8_t dir,
+		      struct slice payload, struct flow_pkt *out, const struct pdu_io *io, int skip);
+
+/* The flow ends: the dissector's on_flow_end runs (records it still holds are emitted). */
+void pdu_conv_end(struct pdu_conv *pc, const struct pdu_io *io, uint16_t sport, uint16_t dport);
+/* Registry index + 1 of the flow's dissector, 0 when none. */
+uint8_t pdu_conv_proto(const struct pdu_conv *pc);
 
 /* Releases the state (end of flow, slot recycled, or port reuse) and sets *pc to NULL. */
 void pdu_conv_free(struct pdu_conv **pc);
+
+struct pdu_xtab *pdu_xtab_new(void);
+void pdu_xtab_free(struct pdu_xtab *xt);
 
 #endif

@@ -59,9 +59,41 @@ static uint32_t col_layers(const struct pkt *p)
 	return l;
 }
 
+/* The application dissector's columns apply: a datagram it dissected, or a TCP segment in
+ * which one of its PDUs ended (where tshark shows the reassembled PDU). */
+static const struct proto_pkt *col_app(const struct pkt *p, const struct flow_pkt *fp)
+{
+	if (!fp || !fp->app || !fp->app->shown || !fp->app->proto)
+		return NULL;
+	if ((p->layers & PL_TCP) && !(fp->pdu & FP_PDU_DONE))
+		return NULL;
+	if (p->problem != PP_NONE)
+		return NULL;
+	return fp->app;
+}
+
+static void col_app_protocol(const struct proto_pkt *a, struct obuf *o)
+{
+	if (a->col[0]) {
+		obuf_puts(o, a->col);
+		return;
+	}
+	const struct proto_desc *d = proto_get(a->proto - 1u);
+	if (d && d->col_name) {
+		obuf_puts(o, d->col_name);
+		return;
+	}
+	for (const char *c = d ? d->name : "?"; *c; c++)
+		obuf_putc(o, (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c));
+}
+
 void col_protocol(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 {
-	(void)fp;
+	const struct proto_pkt *a = col_app(p, fp);
+	if (a) {
+		col_app_protocol(a, o);
+		return;
+	}
 	uint32_t l = col_layers(p);
 	if ((l & PL_ARP) && (p->layers & PL_UDP)) { obuf_puts(o, "ARP"); return; }
 	if (l & PL_TCP) { obuf_puts(o, "TCP"); return; }
@@ -605,6 +637,11 @@ void col_info(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 		ip = NULL;
 	if (info_ip_bogus(p, o))
 		return;
+	const struct proto_pkt *a = col_app(p, fp);
+	if (a && a->info_set) {
+		obuf_put_text(o, (const uint8_t *)a->info, a->info_len); /* wire text: escaped */
+		return;
+	}
 	if (p->ip6_short)
 		obuf_printf(o, "Invalid IPv6 header (%u bytes, need exactly 40)", p->ip6_short);
 	if (l & PL_TCP) {
