@@ -40,10 +40,11 @@ struct ftp_dchan {
 	uint16_t port;          /* listening port */
 	uint8_t orig[16];       /* side that connects */
 	uint8_t resp[16];       /* side that listens (address as announced) */
-	uint8_t cmd_is_data;    /* cmdline holds a transfer command (RETR, STOR, LIST ...) */
-	uint16_t cmdline_len;   /* command line Wireshark associates with the data conversation */
+	uint16_t cmdline_len;   /* the first command line after the setup (tshark 4.0 shows it) */
 	char cmdline[FTP_DCMD_MAX];
-	uint16_t cwd_len;       /* directory when the command was given */
+	uint16_t xfer_len;      /* the first transfer command line (RETR, STOR, LIST ...) */
+	char xfer[FTP_DCMD_MAX];
+	uint16_t cwd_len;       /* directory when the transfer command was given */
 	char cwd[FTP_CWD_MAX];
 };
 
@@ -96,9 +97,9 @@ struct ftp_state {
 /* Per direction of a data flow. */
 struct ftp_data_state {
 	uint8_t method, gen, known, obj_done;
-	uint16_t cmdline_len, cwd_len;
-	uint8_t cmd_is_data;
+	uint16_t cmdline_len, xfer_len, cwd_len;
 	char cmdline[FTP_DCMD_MAX];
+	char xfer[FTP_DCMD_MAX];
 	char cwd[FTP_CWD_MAX];
 	uint64_t bytes;
 	struct proto_obj obj;  /* owned: released in fini */
@@ -583,6 +584,17 @@ static void ftp_request_line(struct proto_ctx *ctx, struct ftp_session *s, struc
 			c->cmd[i] = (char)(c->cmd[i] - 32);
 	ftp_copy(c->arg, sizeof c->arg, &c->arg_len, arg);
 
+	/* the command a data connection is shown with (tshark 4.0: the first after the setup;
+	 * taken before this line can set up a new one) and the transfer command naming its bytes */
+	struct ftp_dchan *dc = &s->dc;
+	if (dc->method && !dc->cmdline_len)
+		ftp_copy(dc->cmdline, sizeof dc->cmdline, &dc->cmdline_len, line);
+	if (dc->method && !dc->xfer_len && ftp_is_data_cmd(cmd)) {
+		ftp_copy(dc->xfer, sizeof dc->xfer, &dc->xfer_len, line);
+		memcpy(dc->cwd, s->cwd, s->cwd_len);
+		dc->cwd_len = s->cwd_len;
+	}
+
 	if (ftp_word_is(cmd, "USER")) {
 		ftp_copy(s->user, sizeof s->user, &n, arg);
 		s->user_len = (uint8_t)n;
@@ -611,16 +623,6 @@ static void ftp_request_line(struct proto_ctx *ctx, struct ftp_session *s, struc
 			ctx->anomalies++;
 	} else if (line.len == 8 && proto_ascii_ieq(line.p, "AUTH TLS", 8)) {
 		s->tls_requested = 1;
-	}
-
-	/* the command a data connection is shown with (Wireshark: the first command after the
-	 * setup, replaced by the first transfer command) */
-	struct ftp_dchan *dc = &s->dc;
-	if (dc->method && (!dc->cmdline_len || (!dc->cmd_is_data && ftp_is_data_cmd(cmd)))) {
-		ftp_copy(dc->cmdline, sizeof dc->cmdline, &dc->cmdline_len, line);
-		dc->cmd_is_data = (uint8_t)ftp_is_data_cmd(cmd);
-		memcpy(dc->cwd, s->cwd, s->cwd_len);
-		dc->cwd_len = s->cwd_len;
 	}
 }
 
@@ -901,9 +903,10 @@ static void ftp_data_sync(struct proto_ctx *ctx, struct ftp_data_state *ds)
 	if (dc->gen != ds->gen || dc->method != ds->method || !dc->cmdline_len)
 		return;
 	ds->known = 1;
-	ds->cmd_is_data = dc->cmd_is_data;
 	ds->cmdline_len = dc->cmdline_len < sizeof ds->cmdline ? dc->cmdline_len : sizeof ds->cmdline;
 	memcpy(ds->cmdline, dc->cmdline, ds->cmdline_len);
+	ds->xfer_len = dc->xfer_len < sizeof ds->xfer ? dc->xfer_len : sizeof ds->xfer;
+	memcpy(ds->xfer, dc->xfer, ds->xfer_len);
 	ds->cwd_len = dc->cwd_len < sizeof ds->cwd ? dc->cwd_len : sizeof ds->cwd;
 	memcpy(ds->cwd, dc->cwd, ds->cwd_len);
 }
@@ -913,15 +916,15 @@ static void ftp_data_sync(struct proto_ctx *ctx, struct ftp_data_state *ds)
 static void ftp_data_name(const struct ftp_data_state *ds, char *out, size_t cap)
 {
 	struct slice cmd, arg;
-	ftp_split_request(ftp_sl(ds->cmdline, ds->cmdline_len), &cmd, &arg);
+	ftp_split_request(ftp_sl(ds->xfer, ds->xfer_len), &cmd, &arg);
 	size_t n = 0;
 	out[0] = 0;
-	if (!ds->cmd_is_data || cap < 2)
+	if (!ds->xfer_len || cap < 2)
 		return;
 	int listing = ftp_word_is(cmd, "LIST") || ftp_word_is(cmd, "NLST") || ftp_word_is(cmd, "MLSD");
 	if (listing) {
-		for (uint32_t i = 0; i < ds->cmdline_len && n + 1 < cap; i++)
-			out[n++] = ds->cmdline[i];
+		for (uint32_t i = 0; i < ds->xfer_len && n + 1 < cap; i++)
+			out[n++] = ds->xfer[i];
 	} else {
 		if (arg.len && arg.p[0] != '/' && ds->cwd_len) {
 			for (uint32_t i = 0; i < ds->cwd_len && n + 1 < cap; i++)
@@ -945,15 +948,15 @@ static void ftp_data_obj_end(struct proto_ctx *ctx, struct ftp_data_state *ds)
 	int rec = proto_records_on(ctx);
 	if (rec) {
 		struct slice cmd, arg;
-		ftp_split_request(ftp_sl(ds->cmdline, ds->cmdline_len), &cmd, &arg);
+		ftp_split_request(ftp_sl(ds->xfer, ds->xfer_len), &cmd, &arg);
 		int up = ftp_word_is(cmd, "STOR") || ftp_word_is(cmd, "STOU") || ftp_word_is(cmd, "APPE");
 		proto_rec_init(&r, "ftp_data");
-		if (ds->cmdline_len)
-			proto_rec_str(&r, "command", ftp_sl(ds->cmdline, ds->cmdline_len));
+		if (ds->xfer_len)
+			proto_rec_str(&r, "command", ftp_sl(ds->xfer, ds->xfer_len));
 		if (ds->obj.name[0])
 			proto_rec_cstr(&r, "filename", ds->obj.name);
 		proto_rec_cstr(&r, "method", ftp_method_names[ds->method]);
-		if (ds->cmd_is_data)
+		if (ds->xfer_len)
 			proto_rec_cstr(&r, "direction", up ? "upload" : "download");
 		proto_rec_u(&r, "size", ds->obj.size);
 	}

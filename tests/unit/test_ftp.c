@@ -545,6 +545,24 @@ static void test_data(void)
 					    "03222010.csv method=PASV direction=upload size=2078"),
 			   "ftp_data record: direction upload");
 
+	/* tshark 4.0 shows the first command after the setup; the file is named by the transfer */
+	conn_init(&c);
+	memset(&d, 0, sizeof d);
+	d.pd = proto_find("ftp-data");
+	SEG(&c, 0, "EPSV\r\n");
+	SEG(&c, 1, "229 Entering Extended Passive Mode (|||38141|)\r\n");
+	tag = c.last.expect[0].tag;
+	SEG(&c, 0, "SIZE /README\r\n");
+	SEG(&c, 1, "213 16557\r\n");
+	SEG(&c, 0, "RETR /README\r\n");
+	dconn_seg(&d, &c, 1, tag, 38141, 40000, data, 1448);
+	test_report_result(strcmp(d.pkt.info, "FTP Data: 1448 bytes (EPASV) (SIZE /README)") == 0,
+			   "Info: the first command after EPSV");
+	dconn_end(&d, &c);
+	test_report_result(sink_has(&c.sink, "files source=FTP_DATA filename=/README") &&
+				   sink_has(&c.sink, "command=RETR /README filename=/README method=EPASV direction=download"),
+			   "the object is named by the RETR that followed");
+
 	/* no control flow: the method from the tag only */
 	memset(&d, 0, sizeof d);
 	d.pd = proto_find("ftp-data");
