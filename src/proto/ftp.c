@@ -415,19 +415,20 @@ static void ftp_new_dchan(struct proto_ctx *ctx, struct ftp_session *s, uint8_t 
 
 /* ---- directory tracking ------------------------------------------------------------------ */
 
-/* Applies a CWD argument (absolute or relative, with "." and "..") to the session's cwd. */
+/* Applies a CWD argument to the session's cwd: an absolute path is taken as given (as
+ * Wireshark does), a relative one is joined and "." and ".." resolved. */
 static void ftp_cwd_apply(struct ftp_session *s, struct slice path)
 {
 	char out[FTP_CWD_MAX];
 	uint32_t n = 0;
 	if (path.len && path.p[0] == '/') {
-		out[n++] = '/';
-	} else {
-		n = s->cwd_len < sizeof out ? s->cwd_len : sizeof out;
-		memcpy(out, s->cwd, n);
-		if (!n)
-			out[n++] = '/';
+		ftp_copy(s->cwd, sizeof s->cwd, &s->cwd_len, path);
+		return;
 	}
+	n = s->cwd_len < sizeof out ? s->cwd_len : sizeof out;
+	memcpy(out, s->cwd, n);
+	if (!n)
+		out[n++] = '/';
 	uint32_t i = 0;
 	while (i < path.len) {
 		uint32_t j = i;
@@ -714,17 +715,10 @@ static struct ftp_session *ftp_session(struct proto_ctx *ctx, uint8_t dir)
 	return &st->s;
 }
 
-/* Sets an address-valued field: proto.h has no setter for PF_IPV4/PF_IPV6, so the value is
- * added as bytes and its type corrected in the packet's output. */
+/* An address-valued field (PF_IPV4/PF_IPV6) is given as its 4 or 16 bytes. */
 static void ftp_field_addr(struct proto_ctx *ctx, uint8_t fid, const uint8_t *a, uint8_t alen)
 {
-	struct proto_pkt *o = ctx->out;
-	if (!o)
-		return;
-	uint16_t before = o->nfv;
 	proto_field_s(ctx, fid, ftp_sl(a, alen));
-	if (o->nfv == before + 1)
-		o->fv[before].type = alen == 4 ? PF_IPV4 : PF_IPV6;
 }
 
 /* Columns and filter fields of one segment, from its first line (as tshark 4.0 does). */
