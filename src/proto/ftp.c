@@ -25,6 +25,7 @@
 #define FTP_LINES_PER_CALL 4096
 #define FTP_QUEUE 4         /* commands sent ahead of their replies (pipelining) */
 #define FTP_PORT 21
+#define FTP_DATA_PORT 20
 
 /* Data channel setup methods (low 3 bits of the expectation tag; the upper 5 bits carry a
  * generation counter so a data flow knows whether the control session still describes it). */
@@ -138,6 +139,7 @@ static const struct proto_field ftp_data_fields[] = {
 };
 
 static const uint16_t ftp_ports[] = { FTP_PORT, 0 };
+static const uint16_t ftp_data_ports[] = { FTP_DATA_PORT, 0 };
 
 /* ---- small text helpers ----------------------------------------------------------------- */
 
@@ -971,7 +973,9 @@ static struct proto_res ftp_data_parse(struct proto_ctx *ctx, uint8_t dir, struc
 	}
 	ftp_data_sync(ctx, ds);
 	ds->bytes += d.len;
-	if (proto_records_on(ctx) && !ds->obj_done) {
+	/* an object only for a connection some control session announced (port 20 alone is
+	 * not enough: scanners use it as their source port) */
+	if (ds->method && proto_records_on(ctx) && !ds->obj_done) {
 		if (!ds->obj.open) {
 			char name[200];
 			ftp_data_name(ds, name, sizeof name);
@@ -982,23 +986,26 @@ static struct proto_res ftp_data_parse(struct proto_ctx *ctx, uint8_t dir, struc
 		proto_obj_data(ctx, &ds->obj, d);
 	}
 	/* tshark 4.0 links an active-mode connection only when it comes from the server's port 20
-	 * (PORT) and never an EPRT one: shown as TCP there, but the bytes are still a file here. */
-	if (ds->method == FTP_M_EPRT || (ds->method == FTP_M_PORT && ctx->sport != 20 && ctx->dport != 20))
+	 * (PORT) and never an EPRT one; port 20 alone makes a connection FTP-DATA, without the
+	 * setup. Not shown as FTP-DATA there, the bytes are still a file here. */
+	int port20 = ctx->sport == FTP_DATA_PORT || ctx->dport == FTP_DATA_PORT;
+	if ((ds->method == FTP_M_EPRT || ds->method == FTP_M_PORT) && !port20)
 		return res;
+	int linked = ds->method && ds->method != FTP_M_EPRT;
 	proto_col_proto(ctx, NULL);
 	proto_info_printf(ctx, "FTP Data: %u bytes", d.len);
-	if (ds->method) {
+	if (linked) {
 		proto_info_printf(ctx, " (%s)", ftp_method_names[ds->method]);
 		proto_field_s(ctx, FTPD_F_METHOD, proto_slice_cstr(ftp_method_names[ds->method]));
 	}
-	if (ds->cmdline_len) {
+	if (linked && ds->cmdline_len) {
 		struct slice cl = ftp_sl(ds->cmdline, ds->cmdline_len);
 		proto_info_append(ctx, " (");
 		proto_info_append_bytes(ctx, cl);
 		proto_info_append(ctx, ")");
 		proto_field_s(ctx, FTPD_F_CMD, cl);
 	}
-	if (ds->known)
+	if (linked && ds->known)
 		proto_field_s(ctx, FTPD_F_CWD, ftp_sl(ds->cwd, ds->cwd_len));
 	return res;
 }
@@ -1034,6 +1041,7 @@ static void ftp_data_fini(void *state)
 const struct proto_desc proto_ftp_data = {
 	.name = "ftp-data",
 	.l4 = PROTO_L4_TCP,
+	.ports = ftp_data_ports, /* as tshark: port 20 is FTP-DATA even without a control session */
 	.state_size = sizeof(struct ftp_data_state),
 	.init = ftp_data_init,
 	.fini = ftp_data_fini,

@@ -585,6 +585,30 @@ static void test_data(void)
 	dconn_seg(&d, &c, 1, tag, 20, 33582, data, 100);
 	test_report_result(hidden && d.pkt.shown && strcmp(d.pkt.info, "FTP Data: 100 bytes (PORT) (LIST)") == 0,
 			   "PORT data: shown only from the server's port 20");
+	/* EPRT: tshark never links it; from port 20 it is FTP-DATA by the port alone */
+	struct dconn e;
+	memset(&e, 0, sizeof e);
+	e.pd = d.pd;
+	SEG(&c, 0, "EPRT |1|10.0.0.1|6275|\r\n");
+	uint8_t etag = c.last.expect[0].tag;
+	SEG(&c, 0, "RETR f\r\n");
+	dconn_seg(&e, &c, 1, etag, 40001, 6275, data, 7);
+	hidden = !e.pkt.shown;
+	dconn_seg(&e, &c, 1, etag, 20, 6275, data, 7);
+	test_report_result(hidden && e.pkt.shown && strcmp(e.pkt.info, "FTP Data: 7 bytes") == 0,
+			   "EPRT data: hidden, or plain from port 20");
+	e.pd->fini(e.st[0]);
+	e.pd->fini(e.st[1]);
+	memset(&e, 0, sizeof e);
+	e.pd = d.pd;
+	int before = c.sink.n;
+	dconn_seg(&e, &c, 1, 0, 20, 1234, data, 9);
+	struct proto_ctx ectx = { .state = e.st[0], .peer = e.st[1], .env = &c.env };
+	e.pd->on_flow_end(&ectx);
+	test_report_result(e.pkt.shown && strcmp(e.pkt.info, "FTP Data: 9 bytes") == 0 && c.sink.n == before,
+			   "port 20 without a control session: plain Info, no object");
+	e.pd->fini(e.st[0]);
+	e.pd->fini(e.st[1]);
 	dconn_end(&d, &c);
 	test_report_result(sink_has(&c.sink, "files source=FTP_DATA filename=LIST") &&
 				   sink_has(&c.sink, "direction=download size=200"),
