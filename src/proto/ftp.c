@@ -75,6 +75,7 @@ struct ftp_session {
 	uint16_t cwd_len;
 	uint8_t type;           /* 'A', 'I' ... from TYPE; 0 unknown */
 	uint8_t tls;            /* AUTH TLS accepted: the rest is TLS */
+	uint8_t seen[2];        /* a direction has been parsed */
 	uint8_t tls_requested;
 	uint8_t gen;            /* data channel generation counter */
 	char cwd[FTP_CWD_MAX];
@@ -91,6 +92,7 @@ struct ftp_session {
 struct ftp_state {
 	uint16_t line_len;
 	uint8_t line_cut;
+	uint8_t live;           /* parsed before (0 in a fresh state, e.g. a retransmission's) */
 	uint8_t line[FTP_LINE_MAX];
 	struct ftp_session s;
 };
@@ -820,7 +822,13 @@ static struct proto_res ftp_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 		return res;
 	}
 	int req = ftp_is_request(ctx);
-	ftp_lines(ctx, st, s, d, req);
+	/* a retransmission is dissected again in a fresh state for its columns; the session in
+	 * the other direction's state must not take its lines a second time */
+	int replay = !st->live && s->seen[dir & 1] && (void *)s != (void *)&st->s;
+	st->live = 1;
+	s->seen[dir & 1] = 1;
+	if (!replay)
+		ftp_lines(ctx, st, s, d, req);
 	ftp_columns(ctx, s, d, req);
 	return res;
 }

@@ -452,6 +452,28 @@ static void test_tls_and_junk(void)
 			   "more commands than the queue holds: the oldest are reported without reply");
 }
 
+/* A retransmitted reply is dissected again in a fresh state (src/flow/pdu.c): its columns
+ * are shown, but it does not answer a second command. */
+static void test_replay(void)
+{
+	static struct conn c;
+	static unsigned char scratch[4096];
+	conn_init(&c);
+	SEG(&c, 1, "220 ready\r\n");
+	SEG(&c, 0, "USER a\r\n");
+	SEG(&c, 1, "331 pw\r\n");
+	SEG(&c, 0, "PASS b\r\n");
+	memset(scratch, 0, sizeof scratch);
+	memset(&c.pkt, 0, sizeof c.pkt);
+	struct proto_ctx ctx = { .state = scratch, .peer = c.st[0], .l4 = PROTO_L4_TCP, .alen = 4, .out = &c.pkt,
+				 .sport = 21, .dport = 40000, .src = srv_ip, .dst = cli_ip };
+	c.pd->parse(&ctx, 1, (struct slice){ S("331 pw\r\n") });
+	int shown = info_is(&c, "Response: 331 pw");
+	SEG(&c, 1, "230 in\r\n");
+	test_report_result(shown && sink_has(&c.sink, "command=PASS arg=b reply_code=230"),
+			   "a retransmitted reply shows its columns and pairs with nothing");
+}
+
 static void test_probe(void)
 {
 	const struct proto_desc *pd = proto_find("ftp");
@@ -626,6 +648,7 @@ int main(void)
 	test_port_eprt();
 	test_cwd();
 	test_tls_and_junk();
+	test_replay();
 	test_probe();
 	test_data();
 	printf("1..%d\n", test_num);
