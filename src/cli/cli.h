@@ -11,5 +11,8 @@ int cli_conv(int argc, char **argv);
 int cli_hosts(int argc, char **argv);
 int cli_follow(int argc, char **argv);
 int cli_stats(int argc, char **argv);
+int cli_log(int argc, char **argv);
+int cli_extract(int argc, char **argv);
+int cli_creds(int argc, char **argv);
 
 #endif

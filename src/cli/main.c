@@ -19,6 +19,9 @@ static void main_usage(FILE *f)
 	      "  hosts     endpoints with packets, bytes, names learned and MAC vendor\n"
 	      "  follow    a TCP or UDP stream's payload ('tcp.stream eq N', --ascii|--hex|--raw)\n"
 	      "  stats     io (--interval) and expert statistics\n"
+	      "  log       every record (conn, http, dns, tls, files, creds, names ...) as JSON lines\n"
+	      "  extract   write the files that crossed the wire into a folder (-o DIR), with sha256\n"
+	      "  creds     credentials seen in clear text\n"
 	      "  version   print the version\n"
 	      "\n"
 	      "Run 'sleuth packets --help' for the options of a command.\n",
@@ -44,6 +47,12 @@ int main(int argc, char **argv)
 		return cli_follow(argc - 1, argv + 1);
 	if (!strcmp(cmd, "stats"))
 		return cli_stats(argc - 1, argv + 1);
+	if (!strcmp(cmd, "log"))
+		return cli_log(argc - 1, argv + 1);
+	if (!strcmp(cmd, "extract"))
+		return cli_extract(argc - 1, argv + 1);
+	if (!strcmp(cmd, "creds"))
+		return cli_creds(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 		printf("sleuth %s\n", SLEUTH_VERSION);
 		return EXIT_OK;

@@ -26,6 +26,8 @@ enum time_fmt { TF_REL, TF_ABS, TF_ABS_DATE, TF_DELTA, TF_DELTA_DISP, TF_EPOCH, 
 struct packets_opts {
 	const char *file, *iface, *bpf;
 	const char *dfilter;      /* -Y display filter text (argv) */
+	struct proto_decode_as decode_as[PROTO_DECODE_AS_MAX]; /* -d */
+	uint8_t ndecode_as;
 	enum out_mode mode;
 	enum time_fmt tfmt;
 	int verbose, quiet, header, occurrence; /* occurrence: 'f', 'l', 'a' */
@@ -53,6 +55,7 @@ static void packets_usage(FILE *f)
 	      "  -i IFACE       capture live from an interface (libpcap)\n"
 	      "  -f BPF         capture filter in tcpdump syntax (also applied to files)\n"
 	      "  -Y FILTER      display filter in Wireshark syntax (e.g. 'tcp.port == 80 && ip.addr == 10.0.0.0/8')\n"
+	      "  -d tcp.port==N,PROTO   decode conversations on port N as PROTO (also udp.port)\n"
 	      "  -c N           stop after N packets\n"
 	      "  -T text|fields|json  output format (default text); json: one object per packet per line\n"
 	      "  -e FIELD       a field to print with -T fields (repeatable)\n"
@@ -115,12 +118,16 @@ static int packets_parse(struct packets_opts *o, int argc, char **argv)
 	o->aggregator = ',';
 	int c;
 	optind = 1;
-	while ((c = getopt(argc, argv, "r:i:f:c:T:e:E:t:VnN:qhY:")) != -1) {
+	while ((c = getopt(argc, argv, "r:i:f:c:T:e:E:t:VnN:qhY:d:")) != -1) {
 		switch (c) {
 		case 'r': o->file = optarg; break;
 		case 'i': o->iface = optarg; break;
 		case 'f': o->bpf = optarg; break;
 		case 'Y': o->dfilter = optarg; break;
+		case 'd':
+			if (walk_add_decode_as(optarg, o->decode_as, &o->ndecode_as) < 0)
+				return -1;
+			break;
 		case 'c': o->count = strtoull(optarg, NULL, 10); break;
 		case 'T':
 			if (!strcmp(optarg, "json"))
@@ -451,7 +458,8 @@ int cli_packets(int argc, char **argv)
 	obuf_init(&r->info);
 	obuf_init(&r->scratch);
 	packets_header(r);
-	struct walk_src src = { .file = opts.file, .iface = opts.iface, .bpf = opts.bpf };
+	struct walk_src src = { .file = opts.file, .iface = opts.iface, .bpf = opts.bpf,
+				.decode_as = opts.decode_as, .ndecode_as = opts.ndecode_as };
 	int status = walk_run(&src, packets_on_packet, packets_on_end, r);
 	obuf_free(&r->out);
 	obuf_free(&r->proto);

@@ -58,6 +58,8 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 	struct errbuf e;
 	struct flow_config fc;
 	flow_config_default(&fc);
+	fc.decode_as = src->decode_as;
+	fc.ndecode_as = src->ndecode_as;
 	struct flow_table *ft = NULL;
 	struct ipfrag_config ic;
 	ipfrag_config_default(&ic);
@@ -69,6 +71,8 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 		status = EXIT_BADINPUT;
 		goto out;
 	}
+	if (src->rec || src->obj)
+		flow_table_set_records(ft, src->rec, src->obj, src->rec_arg);
 	int have_first = 0, rc = 0;
 	int64_t first_ns = 0, prev_ns = 0;
 	struct frame f;
@@ -86,6 +90,8 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 		if (fn(arg, &w))
 			break;
 	}
+	if (src->rec || src->obj)
+		flow_table_finish(ft);
 	if (on_end) /* what could be read is written out before the error is reported */
 		on_end(arg, cap);
 	if (rc < 0) {
@@ -105,6 +111,21 @@ out:
 	flow_table_free(ft);
 	capture_close(cap);
 	return status;
+}
+
+int walk_add_decode_as(const char *arg, struct proto_decode_as *da, uint8_t *n)
+{
+	struct errbuf e;
+	if (*n >= PROTO_DECODE_AS_MAX) {
+		log_error("at most %d -d options", PROTO_DECODE_AS_MAX);
+		return -1;
+	}
+	if (proto_decode_as_parse(arg, &da[*n], &e) < 0) {
+		log_error("%s", e.msg);
+		return -1;
+	}
+	(*n)++;
+	return 0;
 }
 
 int walk_file(const char *path, walk_fn fn, walk_end_fn on_end, void *arg)

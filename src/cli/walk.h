@@ -24,7 +24,17 @@ struct walk_src {
 	const char *file;
 	const char *iface;
 	const char *bpf;         /* capture filter, or NULL */
+	/* Records (events) of the dissectors and the flow layer; NULL: not wanted. At the end of
+	 * the input every conversation ends, so its records come before walk_end_fn. */
+	flow_rec_fn rec;
+	flow_obj_fn obj;
+	void *rec_arg;
+	const struct proto_decode_as *decode_as; /* -d: forced dissectors; may be NULL */
+	uint8_t ndecode_as;
 };
+
+/* Adds one -d argument to da[*n] (at most PROTO_DECODE_AS_MAX); logs and returns -1 when bad. */
+int walk_add_decode_as(const char *arg, struct proto_decode_as *da, uint8_t *n);
 
 /* Returns non-zero to stop the walk early. */
 typedef int (*walk_fn)(void *arg, const struct walk_pkt *w);

@@ -75,6 +75,8 @@ void flow_config_default(struct flow_config *cfg)
 	cfg->max_flows = 4u << 20;
 	cfg->idle_ns = 3600ll * 1000000000ll;
 	cfg->closed_ns = 300ll * 1000000000ll;
+	cfg->decode_as = NULL;
+	cfg->ndecode_as = 0;
 }
 
 int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struct errbuf *e)
@@ -375,7 +377,7 @@ static void flow_emit_end(struct flow_table *t, uint32_t id)
 	t->cur.start_ns = a->start_ns;
 	t->cur_ts = f->last_ts;
 	struct pdu_conv *pc = f->tcp ? tcp_at(t, f->tcp - 1)->pdu : a->udp_app;
-	struct pdu_io io = { &t->env, NULL, t->xt, t->cur.orig, t->cur.resp, t->cur.alen };
+	struct pdu_io io = { &t->env, NULL, t->xt, t->cur.orig, t->cur.resp, t->cur.alen, 0, NULL };
 	pdu_conv_end(pc, &io, t->cur.orig_p, t->cur.resp_p);
 	struct proto_rec r;
 	proto_rec_init(&r, "conn");
@@ -588,7 +590,7 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 	conn_account(t, id, p, dir, ip->hl + ip->payload_len, (out->analysis & TA_RETRANS) ? 0 : p->tcp.len, created);
 	if (!(out->analysis & (TA_RETRANS | TA_KEEPALIVE))) {
 		flow_set_current(t, f, id, now);
-		struct pdu_io io = { &t->env, t->out, t->xt, ip->src, ip->dst, ip->alen };
+		struct pdu_io io = { &t->env, t->out, t->xt, ip->src, ip->dst, ip->alen, t->cfg.ndecode_as, t->cfg.decode_as };
 		pdu_tcp_segment(&c->pdu, p, dir, out, &io);
 	}
 	f->last_ts = now;
@@ -654,7 +656,7 @@ static void flow_udp(struct flow_table *t, const struct pkt *p, uint8_t alen, co
 	const struct pkt_ip *ip = &p->ip[p->udp_ip];
 	conn_account(t, id, p, out->dir, ip->hl + ip->payload_len, payload.len, created);
 	flow_set_current(t, f, id, now);
-	struct pdu_io io = { &t->env, t->out, t->xt, src, dst, alen };
+	struct pdu_io io = { &t->env, t->out, t->xt, src, dst, alen, t->cfg.ndecode_as, t->cfg.decode_as };
 	pdu_udp_datagram(&acct_at(t, id - 1)->udp_app, p, sp, dp, out->dir, payload, out, &io, t->sip);
 }
 

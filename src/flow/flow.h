@@ -75,6 +75,8 @@ struct flow_config {
 	uint32_t max_flows;       /* memory cap: oldest flows are evicted past it */
 	int64_t idle_ns;          /* idle timeout of open flows */
 	int64_t closed_ns;        /* linger of flows closed by FIN/RST */
+	const struct proto_decode_as *decode_as; /* borrowed for the table's life; may be NULL */
+	uint8_t ndecode_as;
 };
 
 void flow_config_default(struct flow_config *cfg);

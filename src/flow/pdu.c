@@ -386,8 +386,12 @@ void pdu_udp_datagram(struct pdu_conv **pcp, const struct pkt *p, uint16_t sport
 	if (!pc) {
 		if (!payload.len)
 			return;
-		int by_content;
-		int idx = registry_select(PROTO_L4_UDP, sport, dport, payload, &by_content);
+		int by_content = 0;
+		int idx = io ? proto_decode_as_find(io->decode_as, io->ndecode_as, PROTO_L4_UDP, sport, dport) : -1;
+		if (idx < 0)
+			idx = registry_select(PROTO_L4_UDP, sport, dport, payload, &by_content);
+		else
+			skip = -1;
 		pc = idx < 0 || idx == skip ? NULL : pdu_conv_new(idx, by_content, sport, dport);
 		*pcp = pc ? pc : &pdu_none;
 		if (!pc)
@@ -426,7 +430,9 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 		int by_content;
 		struct pdu_xent xe;
 		struct pdu_xent *x = pdu_xtab_take(io ? io->xt : NULL, io, t->sport, t->dport, frame_ns(p->fr), &xe);
-		int idx = x ? x->proto : registry_select(PROTO_L4_TCP, t->sport, t->dport, seg, &by_content);
+		int forced = io ? proto_decode_as_find(io->decode_as, io->ndecode_as, PROTO_L4_TCP, t->sport, t->dport) : -1;
+		by_content = 0;
+		int idx = x ? x->proto : forced >= 0 ? forced : registry_select(PROTO_L4_TCP, t->sport, t->dport, seg, &by_content);
 		pc = idx < 0 ? NULL : pdu_conv_new(idx, x ? 0 : by_content, t->sport, t->dport);
 		if (x) {
 			if (pc) {

@@ -24,6 +24,8 @@ struct pdu_io {
 	struct pdu_xtab *xt;         /* NULL: no TCP expectations */
 	const uint8_t *src, *dst;    /* addresses of the packet (alen bytes) */
 	uint8_t alen;
+	uint8_t ndecode_as;
+	const struct proto_decode_as *decode_as; /* forced dissectors (-d); may be NULL */
 };
 
 /* Bytes a header cut by a segment boundary may take per direction; past it the dissector is

@@ -294,4 +294,17 @@ int registry_validate(struct errbuf *e) WARN_UNUSED_RESULT;
  * ports second (lower port first). Returns the index or -1. *by_content tells how. */
 int registry_select(uint8_t l4, uint16_t sport, uint16_t dport, struct slice first, int *by_content);
 
+/* tshark's decode-as: conversations on `port` over `l4` go to dissector `proto` (registry index). */
+struct proto_decode_as {
+	uint8_t l4;     /* enum proto_l4 */
+	uint8_t proto;
+	uint16_t port;
+};
+#define PROTO_DECODE_AS_MAX 16
+/* Parses "tcp.port==8888,http" (also udp.port; `==` or ` eq `). Returns 0 or a negative enum err
+ * with a message naming what is wrong (and the known protocol names). */
+int proto_decode_as_parse(const char *s, struct proto_decode_as *out, struct errbuf *e) WARN_UNUSED_RESULT;
+/* The forced dissector for a conversation, or -1. */
+int proto_decode_as_find(const struct proto_decode_as *da, size_t n, uint8_t l4, uint16_t sport, uint16_t dport);
+
 #endif

@@ -4,6 +4,7 @@
  * first bytes say nothing). */
 #include "proto/proto.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define PROTO(n) extern const struct proto_desc proto_##n;
@@ -89,5 +90,60 @@ int registry_select(uint8_t l4, uint16_t sport, uint16_t dport, struct slice fir
 		for (size_t i = 0; i < REGISTRY_N; i++)
 			if ((registry[i]->l4 & l4) && port_match(registry[i], pass ? hi : lo))
 				return (int)i;
+	return -1;
+}
+
+int proto_decode_as_parse(const char *s, struct proto_decode_as *out, struct errbuf *e)
+{
+	uint8_t l4;
+	if (!strncmp(s, "tcp.port", 8))
+		l4 = PROTO_L4_TCP;
+	else if (!strncmp(s, "udp.port", 8))
+		l4 = PROTO_L4_UDP;
+	else
+		return err_set(e, ERR_USAGE, "decode-as '%s': expected tcp.port==PORT,PROTOCOL or udp.port==PORT,PROTOCOL", s);
+	const char *p = s + 8;
+	while (*p == ' ')
+		p++;
+	if (!strncmp(p, "==", 2))
+		p += 2;
+	else if (!strncmp(p, "eq ", 3))
+		p += 3;
+	else
+		return err_set(e, ERR_USAGE, "decode-as '%s': expected == after the port field", s);
+	while (*p == ' ')
+		p++;
+	unsigned long port = 0;
+	int digits = 0;
+	while (*p >= '0' && *p <= '9' && port <= 65535) {
+		port = port * 10 + (unsigned long)(*p++ - '0');
+		digits++;
+	}
+	if (!digits || port > 65535 || *p != ',')
+		return err_set(e, ERR_USAGE, "decode-as '%s': expected a port 0-65535 then ,PROTOCOL", s);
+	const char *name = p + 1;
+	for (size_t i = 0; i < REGISTRY_N; i++)
+		if (!strcmp(registry[i]->name, name)) {
+			if (!(registry[i]->l4 & l4))
+				return err_set(e, ERR_USAGE, "decode-as '%s': %s does not run over %s", s, name,
+					       l4 == PROTO_L4_TCP ? "TCP" : "UDP");
+			out->l4 = l4;
+			out->proto = (uint8_t)i;
+			out->port = (uint16_t)port;
+			return 0;
+		}
+	char known[512];
+	size_t k = 0;
+	known[0] = 0;
+	for (size_t i = 0; i < REGISTRY_N && k + 32 < sizeof known; i++)
+		k += (size_t)snprintf(known + k, sizeof known - k, "%s%s", i ? " " : "", registry[i]->name);
+	return err_set(e, ERR_USAGE, "decode-as '%s': unknown protocol '%s' (known: %s)", s, name, known);
+}
+
+int proto_decode_as_find(const struct proto_decode_as *da, size_t n, uint8_t l4, uint16_t sport, uint16_t dport)
+{
+	for (size_t i = 0; da && i < n; i++)
+		if ((da[i].l4 & l4) && (da[i].port == sport || da[i].port == dport))
+			return da[i].proto;
 	return -1;
 }

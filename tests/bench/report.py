@@ -16,10 +16,13 @@ LABELS = [
     ('mmap', 'mmap walk over the record headers (floor)'),
     ('flow', '`sleuth packets -q FILE` (flow pass)'),
     ('list', '`sleuth packets FILE > /dev/null` (packet list)'),
+    ('dissect', '`sleuth log FILE > /dev/null` (full dissection: every record)'),
+    ('filtered', "`sleuth packets -Y http.request FILE > /dev/null`"),
     ('tcpdump', '`tcpdump -nn -r FILE > /dev/null`'),
     ('tcpdump-q', '`tcpdump -nn -q -r FILE > /dev/null`'),
     ('tshark', '`tshark -n -r FILE -q -z conv,tcp > /dev/null`'),
     ('ndpi', '`ndpiReader -q -i FILE > /dev/null`'),
+    ('tshark-y', "`tshark -n -r FILE -Y http.request > /dev/null`"),
 ]
 
 
@@ -143,6 +146,10 @@ ratio('tshark `-z conv,tcp` / flow pass', 'tshark', 'flow', '>= 20x', lambda v: 
 ratio('`tcpdump -nn` / sleuth packet list', 'tcpdump', 'list', '>= 5x', lambda v: v >= 5.0)
 ratio('`tcpdump -nn -q` / sleuth packet list', 'tcpdump-q', 'list', '(for reference)', None)
 ratio('ndpiReader / flow pass', 'ndpi', 'flow', '(for reference)', None)
+ratio('tshark `-z conv,tcp` / full dissection (`sleuth log`)', 'tshark', 'dissect', '>= 20x', lambda v: v >= 20.0)
+ratio('full dissection / flow pass', 'dissect', 'flow', '(shape: dissection cost)', None)
+ratio('ndpiReader / full dissection', 'ndpi', 'dissect', '> 1x', lambda v: v > 1.0)
+ratio('tshark `-Y http.request` / sleuth `-Y http.request`', 'tshark-y', 'filtered', '>= 10x', lambda v: v >= 10.0)
 
 w('')
 a = pick('flow')

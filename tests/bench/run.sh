@@ -137,12 +137,15 @@ for i in 1 2 3; do
 	run flow "$big" "$SLEUTH" packets -q "$big"
 	for f in $small; do run flow-small "$f" "$SLEUTH" packets -q "$f"; done
 	if skipped list; then [ $i = 1 ] && absent list "$big" skipped; else run list "$big" "$SLEUTH" packets "$big"; fi
+	run dissect "$big" "$SLEUTH" log "$big"
+	run filtered "$big" "$SLEUTH" packets -Y http.request "$big"
 done
 
 # peers: one run each
 peer tcpdump tcpdump tcpdump -nn -r "$big"
 peer tcpdump-q tcpdump tcpdump -nn -q -r "$big"
 peer tshark tshark tshark -n -r "$big" -q -z conv,tcp
+peer tshark-y tshark tshark -n -r "$big" -Y http.request
 peer ndpi ndpiReader ndpiReader -q -i "$big" # -q: no per-flow dump; the summary goes to stdout (discarded)
 
 load1=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -150,7 +153,7 @@ took=$(($(date +%s) - start))
 
 # ---------------------------------------------------------------- report
 python3 "$here/report.py" "$RES" "$WORK" "$big" "$origin" "$load0" "$load1" "$took" | tee "$WORK/results.md"
-for k in mmap flow flow-small list; do
+for k in mmap flow flow-small list dissect filtered; do
 	if [ -s "$WORK/$k.stderr" ]; then say "$k wrote to stderr:"; head -n 3 "$WORK/$k.stderr" >&2; fi
 done
 say "table also in $WORK/results.md; stderr of each command in $WORK/*.stderr"

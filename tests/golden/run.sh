@@ -1,6 +1,8 @@
 #!/bin/sh
 # run.sh: golden tests. Each TESTLIST line: NAME CAPTURE EXPECTED ARGS...
 # Runs `sleuth ARGS tests/captures-or-golden/CAPTURE`, diffs stdout+exit status with expected/EXPECTED.
+# A CAPTURE written shared:PATH is ../shared/captures/PATH (SHARED_DIR overrides ../shared); such
+# tests are skipped with a message when it is absent (captures the project does not ship).
 # Usage: run.sh SLEUTH [--update NAME|all]
 bin=${1:?usage: run.sh SLEUTH [--update NAME]}
 update=""
@@ -9,8 +11,19 @@ export TZ=UTC LC_ALL=C
 dir=$(dirname "$0")
 status=0
 grep -v '^#' "$dir/TESTLIST" | grep . | while read -r name cap expected args; do
-	capf="$dir/captures/$cap"
-	[ -f "$capf" ] || capf="$dir/../captures/$cap"
+	case $cap in
+	shared:*)
+		capf="${SHARED_DIR:-$dir/../../../shared}/captures/${cap#shared:}"
+		if [ ! -f "$capf" ]; then
+			echo "SKIP golden/$name: $cap not present (needs ../shared)"
+			continue
+		fi
+		;;
+	*)
+		capf="$dir/captures/$cap"
+		[ -f "$capf" ] || capf="$dir/../captures/$cap"
+		;;
+	esac
 	# shellcheck disable=SC2086
 	out=$("$bin" $args "$capf" 2>&1; echo "exit $?")
 	out=$(printf '%s\n' "$out" | sed "s|$capf|CAPTURE|g")
