@@ -588,7 +588,7 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 	out->dir = dir;
 	tcp_conv_analyze(c, p, dir, out);
 	conn_account(t, id, p, dir, ip->hl + ip->payload_len, (out->analysis & TA_RETRANS) ? 0 : p->tcp.len, created);
-	if (!(out->analysis & (TA_RETRANS | TA_KEEPALIVE))) {
+	if (!(out->analysis & (TA_RETRANS | TA_SPURIOUS | TA_KEEPALIVE))) {
 		flow_set_current(t, f, id, now);
 		struct pdu_io io = { &t->env, t->out, t->xt, ip->src, ip->dst, ip->alen, t->cfg.ndecode_as, t->cfg.decode_as };
 		pdu_tcp_segment(&c->pdu, p, dir, out, &io);

@@ -91,6 +91,7 @@ struct http_state {
 	uint8_t qn, nkept;
 	uint64_t left;
 	uint32_t msgs;
+	uint8_t switched;       /* a 101 response switched the connection to another protocol */
 	uint32_t depth;         /* requests started in this direction */
 	uint64_t kept_frame;    /* frame that finished the messages in `kept` */
 	struct http_msg *cur;   /* owned: the message being framed (NULL: none or out of memory) */
@@ -1158,11 +1159,15 @@ static struct proto_res http_done(struct proto_ctx *ctx, struct http_state *st, 
 	return http_res(PROTO_OK, n, 0);
 }
 
-/* Data that is not an HTTP message: tshark's "Continuation". */
+/* Data that is not an HTTP message: tshark's "Continuation" once the conversation has carried
+ * an HTTP message; before that (a capture starting mid-body) tshark leaves it to TCP. */
 static struct proto_res http_continuation(struct proto_ctx *ctx, uint32_t n)
 {
-	proto_col_proto(ctx, NULL);
-	proto_info_append(ctx, "Continuation");
+	const struct http_state *st = ctx->state, *peer = ctx->peer;
+	if (st->msgs || (peer && peer->msgs)) {
+		proto_col_proto(ctx, NULL);
+		proto_info_append(ctx, "Continuation");
+	}
 	return http_res(PROTO_OK, n, 0);
 }
 
@@ -1258,6 +1263,11 @@ static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_stat
 		if (!have_clen && !chunked)
 			body = 0;
 	} else {
+		if (code == 101) { /* Switching Protocols: what follows is not HTTP (tshark leaves it to TCP) */
+			st->switched = 1;
+			if (peer)
+				peer->switched = 1;
+		}
 		if ((code >= 100 && code < 200) || code == 204 || code == 304 || after_head ||
 		    (after_connect && code >= 200 && code < 300))
 			body = 0;
@@ -1364,6 +1374,8 @@ static struct proto_res http_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 {
 	struct http_state *st = ctx->state;
 	(void)dir;
+	if (st->switched)
+		return http_res(PROTO_ERR, 0, 0);
 	switch (st->phase) {
 	case HTTP_START:
 		return http_parse_start(ctx, st, d);

@@ -281,6 +281,9 @@ struct proto_desc {
 	const struct proto_field *fields;
 	uint16_t nfields;
 	const char *col_name;    /* Protocol column when the dissector does not set one ("HTTP") */
+	/* tshark keeps TCP's analysis text ("[TCP Previous segment not captured] ") in front of the
+	 * dissector's Info; this goes between the two (NULL: nothing; TLS appends with ", "). */
+	const char *tcp_prefix_sep;
 };
 
 /* The registry (protos.def). Indexes are stable for a build. */

@@ -956,4 +956,5 @@ const struct proto_desc proto_tls = {
 	.fields = tls_fields,
 	.nfields = sizeof tls_fields / sizeof tls_fields[0],
 	.col_name = "TLS",
+	.tcp_prefix_sep = ", ",
 };

@@ -639,6 +639,13 @@ void col_info(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 		return;
 	const struct proto_pkt *a = col_app(p, fp);
 	if (a && a->info_set) {
+		if ((p->layers & PL_TCP) && fp->analysis) {
+			size_t before = o->len;
+			info_tcp_prefix(fp, o);
+			const struct proto_desc *d = proto_get(a->proto - 1u);
+			if (o->len > before && d && d->tcp_prefix_sep)
+				obuf_puts(o, d->tcp_prefix_sep);
+		}
 		obuf_put_text(o, (const uint8_t *)a->info, a->info_len); /* wire text: escaped */
 		return;
 	}
