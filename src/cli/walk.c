@@ -116,6 +116,7 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 	flow_config_default(&fc);
 	fc.decode_as = src->decode_as;
 	fc.ndecode_as = src->ndecode_as;
+	fc.no_dissect = src->no_dissect;
 	struct flow_table *ft = NULL;
 	struct ipfrag_config ic;
 	ipfrag_config_default(&ic);

@@ -31,6 +31,7 @@ struct walk_src {
 	void *rec_arg;
 	const struct proto_decode_as *decode_as; /* -d: forced dissectors; may be NULL */
 	uint8_t ndecode_as;
+	uint8_t no_dissect;      /* nothing needs the application layer (packets -q) */
 };
 
 /* -Y for the commands that count packets (conv, hosts, follow, stats): compiles `text` now

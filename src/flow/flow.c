@@ -77,6 +77,7 @@ void flow_config_default(struct flow_config *cfg)
 	cfg->closed_ns = 300ll * 1000000000ll;
 	cfg->decode_as = NULL;
 	cfg->ndecode_as = 0;
+	cfg->no_dissect = 0;
 }
 
 int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struct errbuf *e)
@@ -588,7 +589,7 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 	out->dir = dir;
 	tcp_conv_analyze(c, p, dir, out);
 	conn_account(t, id, p, dir, ip->hl + ip->payload_len, (out->analysis & TA_RETRANS) ? 0 : p->tcp.len, created);
-	if (!(out->analysis & (TA_RETRANS | TA_SPURIOUS | TA_KEEPALIVE))) {
+	if (!(out->analysis & (TA_RETRANS | TA_SPURIOUS | TA_KEEPALIVE)) && !t->cfg.no_dissect) {
 		flow_set_current(t, f, id, now);
 		struct pdu_io io = { &t->env, t->out, t->xt, ip->src, ip->dst, ip->alen, t->cfg.ndecode_as, t->cfg.decode_as };
 		pdu_tcp_segment(&c->pdu, p, dir, out, &io);
@@ -651,7 +652,7 @@ static void flow_udp(struct flow_table *t, const struct pkt *p, uint8_t alen, co
 	lru_unlink(t, id);
 	lru_append(t, id, 1);
 	flow_udp_expectations(t, p, sp, dp, payload);
-	if (!payload.p) /* a header quoted in an ICMP error */
+	if (!payload.p || t->cfg.no_dissect) /* a header quoted in an ICMP error; or flows only */
 		return;
 	const struct pkt_ip *ip = &p->ip[p->udp_ip];
 	conn_account(t, id, p, out->dir, ip->hl + ip->payload_len, payload.len, created);

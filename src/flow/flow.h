@@ -77,6 +77,7 @@ struct flow_config {
 	int64_t closed_ns;        /* linger of flows closed by FIN/RST */
 	const struct proto_decode_as *decode_as; /* borrowed for the table's life; may be NULL */
 	uint8_t ndecode_as;
+	uint8_t no_dissect;       /* streams and TCP analysis only: no application dissectors */
 };
 
 void flow_config_default(struct flow_config *cfg);

@@ -146,6 +146,7 @@ static int pdu_keep(struct pdu_dir *d, const uint8_t *p, uint32_t n)
 struct pdu_out {
 	uint8_t done;       /* a PDU ended in the segment */
 	uint8_t failed;     /* the dissector gave up */
+	const char *handover; /* the dissector hands the flow over to this one */
 	uint8_t info;
 	struct slice line;
 };
@@ -176,8 +177,14 @@ static void pdu_run(const struct proto_desc *pd, struct proto_ctx *ctx, uint8_t 
 				d->mid = 0;
 				d->known_end = PDU_END_NONE;
 			}
+			if (ctx->handover) { /* the rest belongs to the next dissector */
+				o->handover = ctx->handover;
+				break;
+			}
 			continue;
 		}
+		if (ctx->handover)
+			o->handover = ctx->handover;
 		uint32_t tail = data.len - pos;
 		if (d) {
 			d->mid = 1;
@@ -414,6 +421,33 @@ void pdu_udp_datagram(struct pdu_conv **pcp, const struct pkt *p, uint16_t sport
 	}
 }
 
+/* The flow changes dissector (STARTTLS and the like): the old one ends (its records go out), the
+ * new one starts with fresh state where each direction's stream now stands. Bytes after the
+ * handing-over PDU in the same segment are not given to either (counted). */
+static void pdu_handover(struct pdu_conv **pcp, const char *name, const struct pdu_io *io, uint16_t sport,
+			 uint16_t dport)
+{
+	struct pdu_conv *old = *pcp;
+	const struct proto_desc *nd = proto_find(name);
+	int idx = -1;
+	for (size_t i = 0; nd && i < proto_count(); i++)
+		if (proto_get(i) == nd)
+			idx = (int)i;
+	if (idx < 0 || !(nd->l4 & PROTO_L4_TCP) || idx == old->proto)
+		return;
+	struct pdu_conv *pc = pdu_conv_new(idx, 0, sport, dport);
+	if (!pc)
+		return;
+	pdu_conv_end(old, io, sport, dport);
+	pc->visible = old->visible;
+	for (uint8_t i = 0; i < 2; i++) {
+		pc->d[i].nxt = old->d[i].nxt;
+		pc->d[i].have_nxt = old->d[i].have_nxt;
+	}
+	pdu_conv_free(pcp);
+	*pcp = pc;
+}
+
 void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, struct flow_pkt *out,
 		     const struct pdu_io *io)
 {
@@ -508,6 +542,7 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 				pd->fini(scratch);
 		}
 		o.failed = 0;
+		o.handover = NULL; /* a re-dissection hands nothing over */
 	} else {
 		if (diff < 0) { /* partly new: only the new bytes go on */
 			seg.p += (uint32_t)-diff;
@@ -515,7 +550,7 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 			seq = d->nxt;
 		} else if (diff > 0) {
 			pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p, t->sport, t->dport, io, PROTO_L4_TCP);
-			if (d->blen || !d->mid || !pd->skip || pd->skip(&ctx, dir, (uint32_t)diff) < 0)
+			if (d->blen || !pd->skip || pd->skip(&ctx, dir, (uint32_t)diff) < 0)
 				pdu_dir_restart(pc, pd, dir);
 		}
 		uint32_t segend = seq + seg.len;
@@ -560,6 +595,8 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 	}
 	if (!pc->visible || o.failed) {
 		pdu_out_hide(io);
+		if (o.handover && !o.failed)
+			pdu_handover(pcp, o.handover, io, t->sport, t->dport);
 		return;
 	}
 	out->app_proto = (uint8_t)(pc->proto + 1);
@@ -572,4 +609,6 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 		out->app_info = o.info;
 		out->app_line = o.line;
 	}
+	if (o.handover)
+		pdu_handover(pcp, o.handover, io, t->sport, t->dport);
 }

@@ -283,6 +283,16 @@ static void proto_copy_cstr(char *dst, size_t cap, struct slice s)
 	dst[n] = 0;
 }
 
+/* SHA-256 fetched from the provider once: an implicit fetch per object takes a lock and a lookup.
+ * Immutable after the first call; released by OpenSSL at exit. */
+static const EVP_MD *proto_sha256(void)
+{
+	static EVP_MD *md;
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	return md ? md : EVP_sha256();
+}
+
 void proto_obj_begin(struct proto_ctx *ctx, struct proto_obj *o, const char *source, struct slice name,
 		     struct slice mime_decl)
 {
@@ -297,7 +307,7 @@ void proto_obj_begin(struct proto_ctx *ctx, struct proto_obj *o, const char *sou
 	proto_copy_cstr(o->name, sizeof o->name, name);
 	proto_copy_cstr(o->mime_decl, sizeof o->mime_decl, mime_decl);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+	if (md && EVP_DigestInit_ex(md, proto_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(md);
 		md = NULL;
 	}

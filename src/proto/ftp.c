@@ -687,8 +687,10 @@ static void ftp_reply_line(struct proto_ctx *ctx, struct ftp_session *s, struct 
 			ftp_cwd_from_257(s, msg);
 		break;
 	case 234:
-		if (s->tls_requested)
+		if (s->tls_requested) {
 			s->tls = 1;
+			ctx->handover = "tls";
+		}
 		break;
 	case 150:
 	case 213:

@@ -1263,6 +1263,8 @@ static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_stat
 		if (!have_clen && !chunked)
 			body = 0;
 	} else {
+		if (after_connect && code >= 200 && code < 300)
+			ctx->handover = "tls"; /* a tunnel: tshark finds TLS in it */
 		if (code == 101) { /* Switching Protocols: what follows is not HTTP (tshark leaves it to TCP) */
 			st->switched = 1;
 			if (peer)

@@ -209,6 +209,7 @@ static void imap_response(struct proto_ctx *ctx, struct imap_srv *s, struct imap
 		if (imap_is(status, "OK")) {
 			c->tls = 1;
 			s->tls = 1;
+			ctx->handover = "tls";
 		}
 	}
 	uint32_t lit = imap_literal(l);

@@ -234,6 +234,7 @@ static struct proto_res pop_server(struct proto_ctx *ctx, struct pop_srv *s, str
 		c->last = POP_C_OTHER;
 	if (ok && last == POP_C_STLS) {
 		s->tls = 1;
+		ctx->handover = "tls";
 		if (c)
 			c->tls = 1;
 		return pop_res(PROTO_OK, d.len);

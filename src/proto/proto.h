@@ -187,6 +187,11 @@ struct proto_ctx {
 	struct slice info_line; /* PROTO_INFO_LINE: borrowed from the parsed slice or from *state;
 	                         * valid until the next parse() call of this flow */
 	uint32_t anomalies;     /* count of malformed-input events seen */
+	/* Set with a PROTO_OK result: from the end of this PDU on, both directions of the flow
+	 * belong to the named dissector (STARTTLS, STLS, AUTH TLS, a CONNECT tunnel: "tls"). The
+	 * flow layer ends this dissector (on_flow_end: its records are emitted) and starts that one
+	 * with fresh state at the current stream positions. */
+	const char *handover;
 	struct proto_pkt *out;  /* columns and fields of this packet; NULL: not wanted */
 	const struct proto_env *env; /* records; NULL: not wanted */
 	/* Endpoints the parsed data announces for future conversations (SDP media, FTP

@@ -492,6 +492,7 @@ static struct proto_res smtp_server(struct proto_ctx *ctx, struct smtp_srv *s, s
 			c->starttls = 0;
 			c->mode = SMTP_TLS;
 			s->tls = 1;
+			ctx->handover = "tls";
 			s->have = 1;
 			break;
 		}

@@ -18,6 +18,15 @@ static int addr_port_less(const uint8_t *a, uint16_t ap, const uint8_t *b, uint1
 	return c < 0 || (c == 0 && ap < bp);
 }
 
+/* SHA-1 fetched once (see proto_sha256 in proto/ctx.c). */
+static const EVP_MD *eventlog_sha1(void)
+{
+	static EVP_MD *md;
+	if (!md)
+		md = EVP_MD_fetch(NULL, "SHA1", NULL);
+	return md ? md : EVP_sha1();
+}
+
 int eventlog_community_id(const struct flow_ident *id, uint16_t seed, char *out, size_t n)
 {
 	uint8_t buf[2 + 32 + 2 + 4];
@@ -44,7 +53,7 @@ int eventlog_community_id(const struct flow_ident *id, uint16_t seed, char *out,
 	buf[k++] = (uint8_t)dp;
 	uint8_t dig[EVP_MAX_MD_SIZE];
 	unsigned dl = 0;
-	if (n < 32 || EVP_Digest(buf, k, dig, &dl, EVP_sha1(), NULL) != 1 || dl != 20)
+	if (n < 32 || EVP_Digest(buf, k, dig, &dl, eventlog_sha1(), NULL) != 1 || dl != 20)
 		return -1;
 	memcpy(out, "1:", 2);
 	EVP_EncodeBlock((unsigned char *)out + 2, dig, 20); /* 28 characters and a NUL */
