@@ -289,6 +289,9 @@ struct proto_desc {
 	/* tshark keeps TCP's analysis text ("[TCP Previous segment not captured] ") in front of the
 	 * dissector's Info; this goes between the two (NULL: nothing; TLS appends with ", "). */
 	const char *tcp_prefix_sep;
+	/* Where that text goes: after the first occurrence of this in the dissector's Info (SSH's
+	 * "Client: "); NULL: in front. */
+	const char *tcp_prefix_after;
 };
 
 /* The registry (protos.def). Indexes are stable for a build. */

@@ -39,6 +39,8 @@ struct ssh_state {
 	uint8_t emitted;      /* client state: the ssh record was emitted */
 	uint8_t code;         /* message code of the packet being framed */
 	uint8_t has_code;
+	uint8_t kex_family;   /* enum ssh_kex once negotiated, kept in both directions (a direction
+	                       * dissected afresh after a retransmission still names its messages) */
 	uint8_t hidden;       /* server sent lines before its identification: as in tshark, the
 	                       * direction is never shown (it stays one unfinished PDU) */
 	uint32_t left;
@@ -124,7 +126,21 @@ static struct ssh_state *ssh_server(struct proto_ctx *ctx)
 /* Negotiated kex family: the first client kex algorithm the server also offers. */
 static int ssh_pick(const char *cl, uint16_t cn, const char *sv, uint16_t sn, struct slice *out);
 
+static uint8_t ssh_kex_family_pick(struct proto_ctx *ctx);
+
 static uint8_t ssh_kex_family(struct proto_ctx *ctx)
+{
+	struct ssh_state *me = ctx->state, *pe = ctx->peer;
+	uint8_t f = ssh_kex_family_pick(ctx);
+	if (f == SSH_KEX_UNKNOWN && pe)
+		return pe->kex_family;
+	me->kex_family = f;
+	if (pe)
+		pe->kex_family = f;
+	return f;
+}
+
+static uint8_t ssh_kex_family_pick(struct proto_ctx *ctx)
 {
 	struct ssh_state *c = ssh_client(ctx), *s = ssh_server(ctx);
 	struct slice k;
@@ -593,4 +609,6 @@ const struct proto_desc proto_ssh = {
 	.fields = ssh_fields,
 	.nfields = sizeof ssh_fields / sizeof ssh_fields[0],
 	.col_name = "SSH",
+	.tcp_prefix_sep = ", ",
+	.tcp_prefix_after = ": ",
 };

@@ -639,14 +639,21 @@ void col_info(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 		return;
 	const struct proto_pkt *a = col_app(p, fp);
 	if (a && a->info_set) {
+		const struct proto_desc *d = proto_get(a->proto - 1u);
+		uint32_t head = 0; /* Info bytes that go before TCP's analysis text */
+		if (d && d->tcp_prefix_after) {
+			const char *at = strstr(a->info, d->tcp_prefix_after);
+			if (at)
+				head = (uint32_t)(at - a->info + (ptrdiff_t)strlen(d->tcp_prefix_after));
+		}
+		obuf_put_text(o, (const uint8_t *)a->info, head);
 		if ((p->layers & PL_TCP) && fp->analysis) {
 			size_t before = o->len;
 			info_tcp_prefix(fp, o);
-			const struct proto_desc *d = proto_get(a->proto - 1u);
-			if (o->len > before && d && d->tcp_prefix_sep)
+			if (o->len > before && d && d->tcp_prefix_sep && a->info_len > head)
 				obuf_puts(o, d->tcp_prefix_sep);
 		}
-		obuf_put_text(o, (const uint8_t *)a->info, a->info_len); /* wire text: escaped */
+		obuf_put_text(o, (const uint8_t *)a->info + head, a->info_len - head); /* wire text: escaped */
 		return;
 	}
 	if (p->ip6_short)

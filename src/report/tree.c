@@ -343,6 +343,62 @@ static void tree_icmp(const struct pkt *p, const struct flow_pkt *fp, struct obu
 	}
 }
 
+/* The application layer: each protocol the dissectors put in the packet, with the values of its
+ * fields in the order they were set (Wireshark's tree shows more lines; these are the ones the
+ * filter language knows). */
+static void tree_app_value(const struct proto_field *f, const struct proto_fv *v, struct obuf *o)
+{
+	switch (f->type) {
+	case PF_UINT: obuf_u64(o, v->v.u); break;
+	case PF_INT: obuf_i64(o, v->v.i); break;
+	case PF_BOOL: obuf_puts(o, v->v.u ? "True" : "False"); break;
+	case PF_HEX: obuf_printf(o, "0x%0*llx", f->width, (unsigned long long)v->v.u); break;
+	case PF_IPV4:
+	case PF_IPV6:
+		if (v->type == PF_STR && v->len == (f->type == PF_IPV4 ? 4u : 16u))
+			obuf_addr(o, v->v.p, (int)v->len);
+		break;
+	case PF_BYTES:
+		if (v->type == PF_STR)
+			obuf_hex(o, v->v.p, v->len, ':');
+		break;
+	case PF_STR:
+		if (v->type == PF_STR)
+			obuf_put_text(o, v->v.p, v->len); /* wire text: escaped */
+		break;
+	default: break;
+	}
+}
+
+static void tree_app(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
+{
+	const struct proto_pkt *a = fp ? fp->app : NULL;
+	if (!a || !a->proto || ((p->layers & PL_TCP) && !(fp->pdu & FP_PDU_DONE)))
+		return;
+	for (size_t i = 0; i < proto_count() && i < 256; i++) {
+		if (!(a->present[i / 32] >> (i % 32) & 1))
+			continue;
+		const struct proto_desc *d = proto_get(i);
+		obuf_puts(o, d->col_name ? d->col_name : d->name);
+		if (a->proto == i + 1 && a->info_set) {
+			obuf_puts(o, ": ");
+			obuf_put_text(o, (const uint8_t *)a->info, a->info_len);
+		}
+		obuf_putc(o, '\n');
+		for (uint16_t k = 0; k < a->nfv; k++) {
+			const struct proto_fv *v = &a->fv[k];
+			unsigned fi = v->key & 0xff;
+			if ((v->key >> 8) != i + 1 || !d->fields || fi >= d->nfields || d->fields[fi].type == PF_NONE)
+				continue;
+			obuf_puts(o, "    ");
+			obuf_puts(o, d->fields[fi].descr ? d->fields[fi].descr : d->fields[fi].name);
+			obuf_puts(o, ": ");
+			tree_app_value(&d->fields[fi], v, o);
+			obuf_putc(o, '\n');
+		}
+	}
+}
+
 void tree_print(const struct pkt *p, const struct flow_pkt *fp, const struct col_opts *co, int64_t first_ns,
 		int64_t prev_ns, struct obuf *o)
 {
@@ -357,6 +413,7 @@ void tree_print(const struct pkt *p, const struct flow_pkt *fp, const struct col
 		tree_udp(p, fp, o);
 	else if (p->layers & (PL_ICMP | PL_ICMP6))
 		tree_icmp(p, fp, o);
+	tree_app(p, fp, o);
 	if (p->problem == PP_TRUNC)
 		obuf_puts(o, "[Packet size limited during capture]\n");
 	else if (p->problem != PP_NONE)
