@@ -62,9 +62,11 @@ static struct extract_slot *extract_slot_of(struct extract_run *x, uint32_t id)
 	return s->id == id ? s : NULL;
 }
 
-static void extract_on_obj(void *arg, struct proto_obj *o, int what, struct slice data)
+static void extract_on_obj(void *arg, const struct flow_ident *fid, struct proto_obj *o, int what,
+			   struct slice data)
 {
 	struct extract_run *x = arg;
+	(void)fid;
 	if (what == 0) {
 		uint32_t id = ++x->next_id;
 		struct extract_slot *s = &x->slot[id % EXTRACT_OPEN_MAX];

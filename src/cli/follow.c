@@ -11,23 +11,73 @@
 
 #define FOLLOW_DEFAULT_PENDING (64u << 20)
 
+#define FOLLOW_DECODED_MAX (64u << 20) /* decoded bytes shown with --decode */
+
 struct follow_run {
 	int is_udp;
 	int64_t stream;
 	struct follow *f;
 	struct obuf out;
 	int write_err;
+	int decode;          /* --decode: the stream's objects (HTTP bodies ...) decoded, after the follow */
+	struct obuf dec;
+	uint32_t nobj;
+	uint64_t dec_bytes;
 };
+
+static void follow_on_rec(void *arg, const struct flow_ident *id, int64_t ts_ns, const struct proto_rec *r)
+{
+	(void)arg;
+	(void)id;
+	(void)ts_ns;
+	(void)r; /* records are on only so that objects are rebuilt */
+}
+
+/* Objects of the followed stream as the dissectors rebuilt them: chunked coding and gzip/deflate
+ * removed (HTTP), transfer encodings decoded (mail). Shown as --ascii shows bytes. */
+static void follow_on_obj(void *arg, const struct flow_ident *id, struct proto_obj *o, int what, struct slice data)
+{
+	struct follow_run *r = arg;
+	if (!id || id->stream != r->stream || id->l4 != (r->is_udp ? 17 : 6))
+		return;
+	struct obuf *d = &r->dec;
+	if (what == 0) {
+		r->nobj++;
+		obuf_printf(d, "==== object %u: %s %s", r->nobj, o->source, o->is_orig ? "from the client" : "from the server");
+		if (o->name[0]) {
+			obuf_puts(d, ", ");
+			obuf_put_text(d, (const uint8_t *)o->name, strlen(o->name));
+		}
+		if (o->mime_decl[0]) {
+			obuf_puts(d, " (");
+			obuf_put_text(d, (const uint8_t *)o->mime_decl, strlen(o->mime_decl));
+			obuf_putc(d, ')');
+		}
+		obuf_puts(d, " ====\n");
+		return;
+	}
+	if (what == 1) {
+		for (uint32_t i = 0; i < data.len && r->dec_bytes < FOLLOW_DECODED_MAX; i++, r->dec_bytes++) {
+			uint8_t ch = data.p[i];
+			obuf_putc(d, (ch >= 0x20 && ch < 0x7f) || ch == '\n' || ch == '\t' ? (char)ch : '.');
+		}
+		return;
+	}
+	obuf_printf(d, "\n==== end of object %u: %llu bytes%s ====\n", r->nobj, (unsigned long long)o->size,
+		    r->dec_bytes >= FOLLOW_DECODED_MAX ? " (output capped)" : "");
+}
 
 static void follow_usage(FILE *f)
 {
-	fputs("usage: sleuth follow 'tcp.stream eq N' | 'udp.stream eq N' [--ascii|--hex|--raw] [--max-pending BYTES] CAPTURE\n"
+	fputs("usage: sleuth follow 'tcp.stream eq N' | 'udp.stream eq N' [--ascii|--hex|--raw] [--decode] [--max-pending BYTES] CAPTURE\n"
 	      "  the stream's payload in order, each side's records as tshark -z follow (server side indented):\n"
 	      "  --ascii  text, bytes outside printable ASCII as '.' (default)\n"
 	      "  --hex    hexdump per side, offsets counting that side's bytes\n"
 	      "  --raw    each record as one line of hex digits\n"
 	      "  TCP is put in sequence order: retransmitted bytes are left out (first copy wins), missing\n"
 	      "  bytes are marked; --max-pending caps the out-of-order bytes held (default 64 MiB).\n"
+	      "  --decode: then the stream's objects as rebuilt by the dissectors (HTTP bodies without chunked\n"
+	      "  coding and gzip/deflate, FTP transfers, mail attachments decoded).\n"
 	      "  -Y FILTER: only packets that also match this display filter.\n",
 	      f);
 }
@@ -66,10 +116,12 @@ int cli_follow(int argc, char **argv)
 		{ "hex", no_argument, NULL, 'x' },
 		{ "raw", no_argument, NULL, 'R' },
 		{ "max-pending", required_argument, NULL, 'm' },
+		{ "decode", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum follow_mode mode = FOLLOW_ASCII;
+	int decode = 0;
 	size_t max_pending = FOLLOW_DEFAULT_PENDING;
 	const char *file = NULL, *filter = NULL;
 	int c;
@@ -85,6 +137,7 @@ int cli_follow(int argc, char **argv)
 		case 'a': mode = FOLLOW_ASCII; break;
 		case 'x': mode = FOLLOW_HEX; break;
 		case 'R': mode = FOLLOW_RAW; break;
+		case 'D': decode = 1; break;
 		case 'm': {
 			char *end;
 			unsigned long long v = strtoull(optarg, &end, 10);
@@ -134,15 +187,26 @@ int cli_follow(int argc, char **argv)
 	}
 	struct errbuf e;
 	obuf_init(&r.out);
+	obuf_init(&r.dec);
+	r.decode = decode;
 	if (follow_new(&r.f, mode, r.is_udp, r.stream, max_pending, &r.out, &e) < 0) {
 		log_error("%s", e.msg);
 		obuf_free(&r.out);
+		obuf_free(&r.dec);
 		return EXIT_BADINPUT;
 	}
-	int status = walk_file(file, follow_on_pkt, NULL, &r);
+	struct walk_src src = { .file = file, .rec = decode ? follow_on_rec : NULL, .obj = decode ? follow_on_obj : NULL,
+				.rec_arg = &r };
+	int status = walk_run(&src, follow_on_pkt, NULL, &r);
 	uint64_t n = follow_finish(r.f);
 	if (!r.write_err)
 		obuf_flush(&r.out, stdout);
+	if (decode && !r.write_err) {
+		if (!r.nobj)
+			obuf_printf(&r.dec, "==== no objects (HTTP bodies, transfers, attachments) in this stream ====\n");
+		obuf_flush(&r.dec, stdout);
+	}
+	obuf_free(&r.dec);
 	fflush(stdout);
 	if (!n && status == EXIT_OK) {
 		log_error("%s: no packets in %s.stream %lld", file, r.is_udp ? "udp" : "tcp", (long long)r.stream);

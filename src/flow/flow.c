@@ -275,7 +275,7 @@ static void flow_env_obj(void *arg, struct proto_obj *o, int what, struct slice 
 {
 	struct flow_table *t = arg;
 	if (t->obj_fn)
-		t->obj_fn(t->rec_arg, o, what, data);
+		t->obj_fn(t->rec_arg, &t->cur, o, what, data);
 }
 
 void flow_table_set_records(struct flow_table *t, flow_rec_fn rec, flow_obj_fn obj, void *arg)

@@ -109,7 +109,8 @@ struct flow_ident {
  * record and what it points to are valid only during the call. */
 typedef void (*flow_rec_fn)(void *arg, const struct flow_ident *id, int64_t ts_ns, const struct proto_rec *r);
 /* Object bytes for extraction (what: 0 begin, 1 data, 2 end), as proto_env.obj. */
-typedef void (*flow_obj_fn)(void *arg, struct proto_obj *o, int what, struct slice data);
+typedef void (*flow_obj_fn)(void *arg, const struct flow_ident *id, struct proto_obj *o, int what,
+			    struct slice data);
 void flow_table_set_records(struct flow_table *t, flow_rec_fn rec, flow_obj_fn obj, void *arg);
 /* End of input: every live conversation ends (dissectors' on_flow_end, conn records), oldest first. */
 void flow_table_finish(struct flow_table *t);
