@@ -13,6 +13,7 @@
 
 #include <zlib.h>
 
+#include "base/b64.h"
 #include "base/rd.h"
 #include "proto/proto.h"
 
@@ -226,42 +227,6 @@ static int http_param(struct slice v, const char *name, struct slice *out)
 	return 0;
 }
 
-static int http_b64_val(uint8_t c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decodes base64 (RFC 4648, padding optional) into out; returns the length or -1. */
-static int32_t http_b64_decode(struct slice in, uint8_t *out, uint32_t cap)
-{
-	uint32_t acc = 0, bits = 0, n = 0;
-	for (uint32_t i = 0; i < in.len; i++) {
-		if (in.p[i] == '=')
-			break;
-		int v = http_b64_val(in.p[i]);
-		if (v < 0)
-			return -1;
-		acc = (acc << 6) | (uint32_t)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n >= cap)
-				return -1;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return (int32_t)n;
-}
 
 /* ---- lines and start lines ---------------------------------------------------------------- */
 
@@ -1011,7 +976,7 @@ static void http_basic_auth(struct proto_ctx *ctx, struct http_msg *m, struct sl
 		return;
 	struct slice b = http_trim(v.p + 6, v.len - 6);
 	uint8_t dec[384];
-	int32_t n = http_b64_decode(b, dec, sizeof dec);
+	int32_t n = b64_decode(b, dec, sizeof dec);
 	if (n < 0) {
 		ctx->anomalies++;
 		return;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/rd.h"
+#include "base/b64.h"
 #include "proto/mail.h"
 #include "proto/proto.h"
 
@@ -154,7 +155,7 @@ static struct slice imap_line_text(const struct imap_line *l)
 static void imap_cred_plain(struct proto_ctx *ctx, struct slice b64)
 {
 	uint8_t buf[512];
-	int n = mail_b64_decode(mail_trim(b64), buf, sizeof buf);
+	int n = b64_decode(mail_trim(b64), buf, sizeof buf);
 	uint32_t a = 0, u;
 	while (n > 0 && a < (uint32_t)n && buf[a])
 		a++;

@@ -1,4 +1,4 @@
-/* mail.h: pieces shared by the mail dissectors (smtp.c, pop.c, imap.c): base64 (RFC 4648) and
+/* mail.h: pieces shared by the mail dissectors (smtp.c, pop.c, imap.c): base64 transfer encoding and
  * quoted-printable (RFC 2045 6.7) decoding, the SMTP/POP3 dot-stuffed data stream (RFC 5321
  * 4.5.2), and a streaming Internet Message Format / MIME parser (RFC 5322, RFC 2045-2046) that
  * extracts the header values Zeek's smtp.log names, turns every MIME leaf part into a file
@@ -12,10 +12,7 @@
 #include "base/slice.h"
 #include "proto/proto.h"
 
-/* Decodes base64 text `in` (whitespace skipped, stops at '=' or the first byte outside the
- * alphabet) into `out` (at most `cap` bytes). Returns the decoded length, or -1 when `in`
- * holds a byte outside the alphabet before its end. */
-int mail_b64_decode(struct slice in, uint8_t *out, uint32_t cap);
+/* base64 decoding itself is base/b64.h. */
 
 /* Content-Transfer-Encoding decoder fed in pieces. */
 enum mail_cte { MAIL_CTE_NONE = 0, MAIL_CTE_B64, MAIL_CTE_QP };

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/rd.h"
+#include "base/b64.h"
 #include "proto/mail.h"
 #include "proto/proto.h"
 
@@ -177,7 +178,7 @@ static struct slice smtp_path(struct slice p)
 static void smtp_cred_plain(struct proto_ctx *ctx, struct slice b64)
 {
 	uint8_t buf[512];
-	int n = mail_b64_decode(mail_trim(b64), buf, sizeof buf);
+	int n = b64_decode(mail_trim(b64), buf, sizeof buf);
 	if (n <= 0) {
 		ctx->anomalies++;
 		return;
@@ -202,7 +203,7 @@ static void smtp_cred_plain(struct proto_ctx *ctx, struct slice b64)
 static void smtp_login_user(struct proto_ctx *ctx, struct smtp_cli *c, struct slice b64)
 {
 	uint8_t buf[256];
-	int n = mail_b64_decode(mail_trim(b64), buf, sizeof buf);
+	int n = b64_decode(mail_trim(b64), buf, sizeof buf);
 	if (n < 0) {
 		ctx->anomalies++;
 		n = 0;
@@ -214,7 +215,7 @@ static void smtp_login_user(struct proto_ctx *ctx, struct smtp_cli *c, struct sl
 static void smtp_login_pass(struct proto_ctx *ctx, struct smtp_cli *c, struct slice b64)
 {
 	uint8_t buf[256];
-	int n = mail_b64_decode(mail_trim(b64), buf, sizeof buf);
+	int n = b64_decode(mail_trim(b64), buf, sizeof buf);
 	if (n < 0) {
 		ctx->anomalies++;
 		return;

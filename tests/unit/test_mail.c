@@ -4,6 +4,7 @@
  * byte-at-a-time feeding, and hostile inputs. */
 #include "proto_feed.h"
 
+#include "base/b64.h"
 #include "proto/mail.h"
 
 #define S(x) (const uint8_t *)(x), (uint32_t)(sizeof(x) - 1)
@@ -148,11 +149,11 @@ static void test_b64(void)
 		{ "Z", -1, "" },        { "Zm9v!", -1, "" },       { "AHVzZXIAcGFzcw==", 10, "\0user\0pass" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		int n = mail_b64_decode(proto_slice_cstr(cases[i].in), out, sizeof out);
+		int n = b64_decode(proto_slice_cstr(cases[i].in), out, sizeof out);
 		test_reportf(n == cases[i].n && (n <= 0 || memcmp(out, cases[i].out, (size_t)n) == 0),
 			     "base64 case %zu decodes to %d bytes", i, cases[i].n);
 	}
-	int n = mail_b64_decode(proto_slice_cstr("Zm9vYmFy"), out, 4);
+	int n = b64_decode(proto_slice_cstr("Zm9vYmFy"), out, 4);
 	test_report_result(n == 4 && memcmp(out, "foob", 4) == 0, "base64 output stops at the buffer's end");
 }
 
