@@ -306,6 +306,36 @@ static void test_columns(void)
 	sess_fini(&s);
 }
 
+/* Rules set at integration against tshark 4.0's columns: data before any HTTP message is left to
+ * TCP (a capture starting mid-body); after one it is "Continuation"; after 101 Switching
+ * Protocols the dissector gives the flow up; a 2xx answer to CONNECT hands the flow to TLS. */
+static void test_continuation_and_upgrades(void)
+{
+	static struct sess s;
+	sess_init(&s);
+	int n = SP(&s, 1, "mid-body bytes\r\nof a response already under way\r\n");
+	test_report_result(n == 1 && !s.pkt.shown, "data before any HTTP message is not shown as HTTP");
+	n = SP(&s, 0, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+	n = SP(&s, 1, "more bytes that are not a message\r\n");
+	test_report_result(n == 1 && info_is(&s, "", "Continuation"), "after a message, other data is Continuation");
+	sess_fini(&s);
+	sess_init(&s);
+	SP(&s, 0, "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+	n = SP(&s, 1, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+	test_report_result(n == 1, "the 101 response is a message");
+	n = SP(&s, 1, "\x81\x05hello");
+	test_report_result(n < 0, "after 101 the dissector gives the flow up");
+	sess_fini(&s);
+	sess_init(&s);
+	SP(&s, 0, "CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n");
+	struct proto_ctx c = sess_ctx(&s, 1);
+	const char *ok = "HTTP/1.1 200 Connection established\r\n\r\n";
+	struct proto_res r = s.pd->parse(&c, 1, (struct slice){ (const uint8_t *)ok, (uint32_t)strlen(ok) });
+	test_report_result(r.status == PROTO_OK && c.handover && !strcmp(c.handover, "tls"),
+			   "a 2xx answer to CONNECT hands the flow to TLS");
+	sess_fini(&s);
+}
+
 static void test_records(void)
 {
 	static struct sess s;
@@ -592,6 +622,7 @@ int main(void)
 	test_continuation();
 	test_hostile();
 	test_columns();
+	test_continuation_and_upgrades();
 	test_records();
 	test_redissection();
 	test_pipelining();
