@@ -331,10 +331,7 @@ static struct proto_res imap_stream(struct proto_ctx *ctx, struct imap_state *me
 
 static uint8_t imap_role_of(const struct proto_ctx *ctx, uint8_t dir)
 {
-	int d = ctx->dport == 143, s = ctx->sport == 143;
-	if (d != s)
-		return d ? IMAP_CLIENT : IMAP_SERVER;
-	return dir == 0 ? IMAP_CLIENT : IMAP_SERVER;
+	return mail_is_client(ctx->dport == 143, ctx->sport == 143, dir) ? IMAP_CLIENT : IMAP_SERVER;
 }
 
 static struct proto_res imap_parse(struct proto_ctx *ctx, uint8_t dir, struct slice d)

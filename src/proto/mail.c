@@ -15,6 +15,13 @@
 #include "base/b64.h"
 #include "proto/mail.h"
 
+int mail_is_client(int to_port, int from_port, uint8_t dir)
+{
+	if (to_port != from_port)
+		return to_port;
+	return dir == 0;
+}
+
 /* ---- transfer-encoding decoder (streaming) -------------------------------------------- */
 
 static int mail_hex(uint8_t c)

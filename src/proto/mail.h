@@ -14,6 +14,11 @@
 
 /* base64 decoding itself is base/b64.h. */
 
+/* Which side a direction is: requests go to the server's port (`to_port`: the packet's destination
+ * port is the server's, `from_port`: its source port is); without ports to tell, the originator
+ * (dir 0) is the client. Returns 1 for the client. */
+int mail_is_client(int to_port, int from_port, uint8_t dir);
+
 /* Content-Transfer-Encoding decoder fed in pieces. */
 enum mail_cte { MAIL_CTE_NONE = 0, MAIL_CTE_B64, MAIL_CTE_QP };
 struct mail_dec {

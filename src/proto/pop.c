@@ -252,10 +252,7 @@ static struct proto_res pop_server(struct proto_ctx *ctx, struct pop_srv *s, str
 
 static uint8_t pop_role_of(const struct proto_ctx *ctx, uint8_t dir)
 {
-	int d = ctx->dport == 110, s = ctx->sport == 110;
-	if (d != s)
-		return d ? POP_CLIENT : POP_SERVER;
-	return dir == 0 ? POP_CLIENT : POP_SERVER;
+	return mail_is_client(ctx->dport == 110, ctx->sport == 110, dir) ? POP_CLIENT : POP_SERVER;
 }
 
 static struct proto_res pop_parse(struct proto_ctx *ctx, uint8_t dir, struct slice d)

@@ -83,10 +83,7 @@ static int smtp_port(uint16_t p)
 /* Requests go to the server's port; without ports to tell, the originator is the client. */
 static uint8_t smtp_role_of(const struct proto_ctx *ctx, uint8_t dir)
 {
-	int d = smtp_port(ctx->dport), s = smtp_port(ctx->sport);
-	if (d != s)
-		return d ? SMTP_CLIENT : SMTP_SERVER;
-	return dir == 0 ? SMTP_CLIENT : SMTP_SERVER;
+	return mail_is_client(smtp_port(ctx->dport), smtp_port(ctx->sport), dir) ? SMTP_CLIENT : SMTP_SERVER;
 }
 
 static struct proto_res smtp_res(uint8_t status, uint32_t consumed)
