@@ -6,6 +6,7 @@
 
 #define ECHO_SLOTS 4096
 #define ARP_SLOTS 4096
+#define ARP_PROBE 64
 
 /* An echo request waiting for its reply, keyed like tshark: the address pair (either
  * direction), the checksum the reply will carry, identifier and sequence number. */
@@ -104,7 +105,17 @@ void l3track_init(struct l3track *t)
 static int l3track_arp_bind(struct l3track *t, const uint8_t *mac, const uint8_t *ip, uint64_t frame)
 {
 	uint32_t s = (uint32_t)hash_siphash13(&t->key, ip, 4) & (ARP_SLOTS - 1);
+	/* linear probing over a bounded window: the verdict must not depend on the random hash key
+	 * (a direct-mapped slot made results differ from run to run when two addresses collided);
+	 * only past ARP_PROBE occupied slots is the home slot overwritten */
 	struct arp_ent *e = &t->arp[s];
+	for (uint32_t k = 0; k < ARP_PROBE; k++) {
+		struct arp_ent *c = &t->arp[(s + k) & (ARP_SLOTS - 1)];
+		if (!c->used || !memcmp(c->ip, ip, 4)) {
+			e = c;
+			break;
+		}
+	}
 	if (e->used && !memcmp(e->ip, ip, 4)) {
 		if (frame <= e->frame)
 			return 0;
