@@ -5,6 +5,7 @@
 #include <string.h>
 
 #define ECHO_SLOTS 4096
+#define ECHO_PROBE 64
 #define ARP_SLOTS 4096
 #define ARP_PROBE 64
 
@@ -45,6 +46,12 @@ static uint32_t echo_slot(const struct l3track *t, const struct echo_ent *k)
 	return (uint32_t)hash_siphash13(&t->key, buf, (size_t)(2 * k->alen + 6)) & (ECHO_SLOTS - 1);
 }
 
+static int echo_same(const struct echo_ent *e, const struct echo_ent *k)
+{
+	return e->alen == k->alen && e->ckey == k->ckey && e->id == k->id && e->seq == k->seq &&
+	       !memcmp(e->a, k->a, k->alen) && !memcmp(e->b, k->b, k->alen);
+}
+
 /* One's-complement adjustment: the checksum a message gets when a 16-bit word grows by d. */
 static uint16_t echo_csum_adjust(uint16_t csum, uint16_t d)
 {
@@ -78,17 +85,35 @@ static void l3track_echo(struct l3track *t, const struct pkt *p, struct flow_pkt
 		k.ckey = req ? (c == 0xffff ? 0 : c) : echo_csum_adjust(c, 0x0100);
 	else
 		k.ckey = req ? echo_csum_adjust(c, 0x0800) : (c == 0xffff ? 0 : c);
-	struct echo_ent *e = &t->echo[echo_slot(t, &k)];
+	/* linear probing over a bounded window, as the ARP table: pairing must not depend on the
+	 * random hash key */
+	uint32_t home = echo_slot(t, &k);
 	if (req) {
+		struct echo_ent *e = &t->echo[home];
+		for (uint32_t i = 0; i < ECHO_PROBE; i++) {
+			struct echo_ent *cand = &t->echo[(home + i) & (ECHO_SLOTS - 1)];
+			if (!cand->used || echo_same(cand, &k) || cand->answered) {
+				e = cand;
+				if (!cand->used || echo_same(cand, &k))
+					break;
+			}
+		}
 		*e = k;
 		e->used = 1;
 		e->frame = p->fr->num;
 		return;
 	}
-	if (e->used && !e->answered && e->alen == k.alen && e->ckey == k.ckey && e->id == k.id && e->seq == k.seq &&
-	    !memcmp(e->a, k.a, k.alen) && !memcmp(e->b, k.b, k.alen)) {
-		e->answered = 1;
-		out->icmp_req_frame = e->frame;
+	for (uint32_t i = 0; i < ECHO_PROBE; i++) {
+		struct echo_ent *e = &t->echo[(home + i) & (ECHO_SLOTS - 1)];
+		if (!e->used)
+			return;
+		if (echo_same(e, &k)) {
+			if (!e->answered) {
+				e->answered = 1;
+				out->icmp_req_frame = e->frame;
+			}
+			return;
+		}
 	}
 }
 
