@@ -285,12 +285,18 @@ static void proto_copy_cstr(char *dst, size_t cap, struct slice s)
 
 /* SHA-256 fetched from the provider once: an implicit fetch per object takes a lock and a lookup.
  * Immutable after the first call; released by OpenSSL at exit. */
-static const EVP_MD *proto_sha256(void)
+static const EVP_MD *proto_sha256_md(void)
 {
 	static EVP_MD *md;
 	if (!md)
 		md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	return md ? md : EVP_sha256();
+}
+
+int proto_sha256(const void *p, size_t n, uint8_t out[32])
+{
+	unsigned int len = 0;
+	return EVP_Digest(p, n, out, &len, proto_sha256_md(), NULL) == 1 && len == 32 ? 0 : -1;
 }
 
 void proto_obj_begin(struct proto_ctx *ctx, struct proto_obj *o, const char *source, struct slice name,
@@ -307,7 +313,7 @@ void proto_obj_begin(struct proto_ctx *ctx, struct proto_obj *o, const char *sou
 	proto_copy_cstr(o->name, sizeof o->name, name);
 	proto_copy_cstr(o->mime_decl, sizeof o->mime_decl, mime_decl);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (md && EVP_DigestInit_ex(md, proto_sha256(), NULL) != 1) {
+	if (md && EVP_DigestInit_ex(md, proto_sha256_md(), NULL) != 1) {
 		EVP_MD_CTX_free(md);
 		md = NULL;
 	}

@@ -251,6 +251,9 @@ void proto_emit_name(struct proto_ctx *ctx, const uint8_t *addr, uint8_t alen, s
 /* Objects: begin (name and declared type may be empty), stream data, end. proto_obj_end emits
  * the "files" record (missing: bytes known to be lost). proto_obj_free releases without
  * emitting (fini, on a gap the protocol cannot recover). Safe on a never-begun object. */
+/* SHA-256 of n bytes into out (OpenSSL, the digest fetched once); 0, or -1 on failure. */
+int proto_sha256(const void *p, size_t n, uint8_t out[32]);
+
 void proto_obj_begin(struct proto_ctx *ctx, struct proto_obj *o, const char *source, struct slice name,
 		     struct slice mime_decl);
 void proto_obj_data(struct proto_ctx *ctx, struct proto_obj *o, struct slice data);

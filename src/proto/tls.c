@@ -342,7 +342,7 @@ static void tls_name_str(const X509_NAME *n, char *dst, size_t cap)
 	BIO_free(b);
 }
 
-static void tls_cert_leaf(struct tls_cert_sum *c, const uint8_t *der, uint32_t len)
+static void tls_cert_parse(struct tls_cert_sum *c, const uint8_t *der, uint32_t len)
 {
 	const unsigned char *p = der;
 	X509 *x = d2i_X509(NULL, &p, len);
@@ -369,6 +369,51 @@ static void tls_cert_leaf(struct tls_cert_sum *c, const uint8_t *der, uint32_t l
 	X509_free(x);
 }
 
+/* Parsed leaf certificates by their SHA-256: servers send the same certificate to every client,
+ * and decoding X.509 is the dearest thing the TLS dissector does. Direct-mapped, a pure function
+ * of the DER bytes, so a hit gives exactly what parsing would. */
+#define TLS_CERT_CACHE 256
+struct tls_cert_slot {
+	uint8_t used;
+	uint8_t digest[32];
+	struct tls_cert_sum sum; /* leaf fields only (no fps) */
+};
+static _Thread_local struct tls_cert_slot tls_cert_cache[TLS_CERT_CACHE];
+
+static void tls_cert_leaf(struct tls_cert_sum *c, const uint8_t *der, uint32_t len, const uint8_t digest[32])
+{
+	struct tls_cert_slot *s = NULL;
+	if (digest) {
+		s = &tls_cert_cache[(digest[0] | (unsigned)digest[1] << 8) % TLS_CERT_CACHE];
+		if (s->used && !memcmp(s->digest, digest, 32)) {
+			uint8_t nfps = c->nfps;
+			char fps[TLS_FPS_MAX][65];
+			memcpy(fps, c->fps, sizeof fps);
+			*c = s->sum;
+			c->nfps = nfps;
+			memcpy(c->fps, fps, sizeof fps);
+			return;
+		}
+	}
+	tls_cert_parse(c, der, len);
+	if (s) {
+		s->used = 1;
+		memcpy(s->digest, digest, 32);
+		s->sum = *c;
+		s->sum.nfps = 0;
+	}
+}
+
+static void tls_hex32(char out[65], const uint8_t d[32])
+{
+	static const char hx[] = "0123456789abcdef";
+	for (unsigned k = 0; k < 32; k++) {
+		out[2 * k] = hx[d[k] >> 4];
+		out[2 * k + 1] = hx[d[k] & 15];
+	}
+	out[64] = 0;
+}
+
 /* Certificate message (RFC 5246 7.4.2; TLS 1.3 4.4.2 adds a context and per-entry extensions). */
 static void tls_certificate(struct proto_ctx *ctx, struct tls_state *st, struct slice body)
 {
@@ -390,21 +435,12 @@ static void tls_certificate(struct proto_ctx *ctx, struct tls_state *st, struct 
 		if (ctx->out && ctx->out->nfv > before)
 			ctx->out->fv[before].type = PF_BYTES;
 		if (want) {
+			uint8_t d[32];
+			int have_d = (i == 0 || st->cert.nfps < TLS_FPS_MAX) && proto_sha256(der, clen, d) == 0;
+			if (have_d && st->cert.nfps < TLS_FPS_MAX)
+				tls_hex32(st->cert.fps[st->cert.nfps++], d);
 			if (i == 0)
-				tls_cert_leaf(&st->cert, der, clen);
-			if (st->cert.nfps < TLS_FPS_MAX) {
-				static const char hx[] = "0123456789abcdef";
-				unsigned char d[EVP_MAX_MD_SIZE];
-				unsigned int dl = 0;
-				if (EVP_Digest(der, clen, d, &dl, EVP_sha256(), NULL) && dl == 32) {
-					char *o = st->cert.fps[st->cert.nfps++];
-					for (unsigned k = 0; k < 32; k++) {
-						o[2 * k] = hx[d[k] >> 4];
-						o[2 * k + 1] = hx[d[k] & 15];
-					}
-					o[64] = 0;
-				}
-			}
+				tls_cert_leaf(&st->cert, der, clen, have_d ? d : NULL);
 		}
 		if (v13)
 			rd_skip(&l, rd_be16(&l));
