@@ -59,6 +59,9 @@ void jsonw_close_object(struct jsonw *j) { jsonw_close(j, '}', 1); }
 void jsonw_open_array(struct jsonw *j) { jsonw_open(j, '[', 0); }
 void jsonw_close_array(struct jsonw *j) { jsonw_close(j, ']', 0); }
 
+/* Bytes that go into a JSON string as they are: printable ASCII but the quote and the backslash. */
+static int jsonw_plain(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+
 static void jsonw_put_string(struct obuf *o, const char *s, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -66,12 +69,15 @@ static void jsonw_put_string(struct obuf *o, const char *s, size_t n)
 	obuf_putc(o, '"');
 	for (size_t i = 0; i < n;) {
 		uint8_t c = p[i];
-		if (c == '"' || c == '\\') {
+		if (jsonw_plain(c)) {
+			size_t k = i + 1;
+			while (k < n && jsonw_plain(p[k]))
+				k++;
+			obuf_write(o, p + i, k - i);
+			i = k;
+		} else if (c == '"' || c == '\\') {
 			char e[2] = { '\\', (char)c };
 			obuf_write(o, e, 2);
-			i++;
-		} else if (c >= 0x20 && c < 0x7f) {
-			obuf_putc(o, (char)c);
 			i++;
 		} else if (c >= 0x80 && obuf_utf8_len(p + i, n - i)) {
 			size_t l = obuf_utf8_len(p + i, n - i);
@@ -117,6 +123,8 @@ void jsonw_u64(struct jsonw *j, uint64_t v)
 	if (jsonw_value_begin(j))
 		obuf_u64(j->o, v);
 }
+
+int jsonw_value(struct jsonw *j) { return jsonw_value_begin(j); }
 
 void jsonw_raw(struct jsonw *j, const char *s, size_t n)
 {

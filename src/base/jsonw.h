@@ -30,6 +30,9 @@ void jsonw_key(struct jsonw *j, const char *key);
 /* Strings: `n` bytes of possibly untrusted data. */
 void jsonw_string(struct jsonw *j, const char *s, size_t n);
 void jsonw_u64(struct jsonw *j, uint64_t v);
+/* Starts a value the caller writes itself into j->o (e.g. a quoted text known to need no escaping);
+ * returns 0 when a value is not allowed here (then nothing must be written). */
+int jsonw_value(struct jsonw *j);
 /* A value already formatted as JSON (a number); the caller guarantees its syntax. */
 void jsonw_raw(struct jsonw *j, const char *s, size_t n);
 

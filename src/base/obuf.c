@@ -40,13 +40,6 @@ int obuf_reserve(struct obuf *o, size_t n)
 	return 0;
 }
 
-void obuf_putc(struct obuf *o, char c)
-{
-	if (o->len + 2 > o->cap && obuf_reserve(o, 1) < 0)
-		return;
-	o->buf[o->len++] = c;
-}
-
 void obuf_write(struct obuf *o, const void *p, size_t n)
 {
 	if (obuf_reserve(o, n) < 0)

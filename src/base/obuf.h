@@ -22,7 +22,12 @@ void obuf_init(struct obuf *o);
 void obuf_free(struct obuf *o);
 static inline void obuf_reset(struct obuf *o) { o->len = 0; o->cut = 0; }
 int obuf_reserve(struct obuf *o, size_t n);
-void obuf_putc(struct obuf *o, char c);
+static inline void obuf_putc(struct obuf *o, char c)
+{
+	if (o->len + 2 > o->cap && obuf_reserve(o, 1) < 0)
+		return;
+	o->buf[o->len++] = c;
+}
 void obuf_write(struct obuf *o, const void *p, size_t n);
 void obuf_puts(struct obuf *o, const char *s);
 void obuf_printf(struct obuf *o, const char *fmt, ...) PRINTF_LIKE(2, 3);

@@ -386,7 +386,7 @@ static void flow_emit_end(struct flow_table *t, uint32_t id)
 	uint8_t svc = pdu_conv_proto(pc);
 	if (svc)
 		proto_rec_cstr(&r, "service", proto_get(svc - 1u)->name);
-	proto_rec_dbl(&r, "duration", (double)(f->last_ts - a->start_ns) / 1e9);
+	proto_rec_dur(&r, "duration", f->last_ts - a->start_ns);
 	proto_rec_u(&r, "orig_bytes", a->pay_bytes[0]);
 	proto_rec_u(&r, "resp_bytes", a->pay_bytes[1]);
 	proto_rec_cstr(&r, "conn_state", conn_state(a, f->key.proto));

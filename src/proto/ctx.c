@@ -187,11 +187,11 @@ void proto_rec_bool(struct proto_rec *r, const char *name, int v)
 		kv->v.u = v != 0;
 }
 
-void proto_rec_dbl(struct proto_rec *r, const char *name, double v)
+void proto_rec_dur(struct proto_rec *r, const char *name, int64_t ns)
 {
-	struct proto_kv *kv = proto_rec_add(r, name, PV_DBL);
+	struct proto_kv *kv = proto_rec_add(r, name, PV_DUR);
 	if (kv)
-		kv->v.d = v;
+		kv->v.i = ns;
 }
 
 void proto_rec_time(struct proto_rec *r, const char *name, int64_t ns)

@@ -876,7 +876,7 @@ static void dns_emit_response(struct dns_walk *w)
 	proto_rec_cstr(&r, "proto", ctx->l4 == PROTO_L4_UDP ? "udp" : "tcp");
 	proto_rec_u(&r, "trans_id", w->id);
 	if (have)
-		proto_rec_dbl(&r, "rtt", (double)(ctx->ts_ns - q.ts_ns) / 1e9);
+		proto_rec_dur(&r, "rtt", ctx->ts_ns - q.ts_ns);
 	if (w->have_q) {
 		for (uint16_t i = 0; i < w->qlen; i++)
 			lname[i] = (char)dns_lower((uint8_t)w->qname[i]);

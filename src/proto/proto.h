@@ -113,7 +113,7 @@ enum proto_vtype {
 	PV_UINT,
 	PV_INT,
 	PV_BOOL,
-	PV_DBL,
+	PV_DUR,        /* a duration in ns, written as seconds rounded to the microsecond */
 	PV_TIME,       /* ns since the epoch, written as seconds with decimals */
 	PV_ADDR,       /* len 4 or 16 bytes */
 	PV_HEXSTR,     /* bytes written as lower-case hex text */
@@ -128,7 +128,6 @@ struct proto_kv {
 		const uint8_t *p;   /* borrowed until the record is emitted */
 		uint64_t u;
 		int64_t i;
-		double d;
 	} v;
 };
 
@@ -233,7 +232,7 @@ void proto_rec_cstr(struct proto_rec *r, const char *name, const char *s);
 void proto_rec_u(struct proto_rec *r, const char *name, uint64_t v);
 void proto_rec_i(struct proto_rec *r, const char *name, int64_t v);
 void proto_rec_bool(struct proto_rec *r, const char *name, int v);
-void proto_rec_dbl(struct proto_rec *r, const char *name, double v);
+void proto_rec_dur(struct proto_rec *r, const char *name, int64_t ns);
 void proto_rec_time(struct proto_rec *r, const char *name, int64_t ns);
 void proto_rec_addr(struct proto_rec *r, const char *name, const uint8_t *a, uint8_t alen);
 void proto_rec_hex(struct proto_rec *r, const char *name, struct slice s);

@@ -18,13 +18,22 @@ static int addr_port_less(const uint8_t *a, uint16_t ap, const uint8_t *b, uint1
 	return c < 0 || (c == 0 && ap < bp);
 }
 
-/* SHA-1 fetched once (see proto_sha256 in proto/ctx.c). */
-static const EVP_MD *eventlog_sha1(void)
+/* SHA-1 with the digest fetched once and one context reused (EVP_Digest allocates a context per
+ * call, and the implicit fetch takes a lock). Both are kept for the life of the process. */
+static int eventlog_sha1(const uint8_t *p, size_t n, uint8_t *dig, unsigned *dl)
 {
-	static EVP_MD *md;
+	static _Thread_local EVP_MD *md;
+	static _Thread_local EVP_MD_CTX *mc;
 	if (!md)
 		md = EVP_MD_fetch(NULL, "SHA1", NULL);
-	return md ? md : EVP_sha1();
+	if (!mc)
+		mc = EVP_MD_CTX_new();
+	if (!md || !mc)
+		return EVP_Digest(p, n, dig, dl, EVP_sha1(), NULL) == 1 ? 0 : -1;
+	return EVP_DigestInit_ex(mc, md, NULL) == 1 && EVP_DigestUpdate(mc, p, n) == 1 &&
+			       EVP_DigestFinal_ex(mc, dig, dl) == 1
+		       ? 0
+		       : -1;
 }
 
 int eventlog_community_id(const struct flow_ident *id, uint16_t seed, char *out, size_t n)
@@ -53,7 +62,7 @@ int eventlog_community_id(const struct flow_ident *id, uint16_t seed, char *out,
 	buf[k++] = (uint8_t)dp;
 	uint8_t dig[EVP_MAX_MD_SIZE];
 	unsigned dl = 0;
-	if (n < 32 || EVP_Digest(buf, k, dig, &dl, eventlog_sha1(), NULL) != 1 || dl != 20)
+	if (n < 32 || eventlog_sha1(buf, k, dig, &dl) != 0 || dl != 20)
 		return -1;
 	memcpy(out, "1:", 2);
 	EVP_EncodeBlock((unsigned char *)out + 2, dig, 20); /* 28 characters and a NUL */
@@ -91,26 +100,40 @@ void eventlog_uid(const struct flow_ident *id, char out[20])
 	out[18] = 0;
 }
 
-static void eventlog_time(struct jsonw *j, int64_t ns)
+/* Seconds with six decimals: a sign and a count of microseconds. */
+static void eventlog_micros(struct jsonw *j, int neg, uint64_t us)
 {
-	char buf[32];
-	int neg = ns < 0;
-	uint64_t a = neg ? (uint64_t)-(ns + 1) + 1 : (uint64_t)ns;
-	int len = snprintf(buf, sizeof buf, "%s%llu.%06llu", neg ? "-" : "", (unsigned long long)(a / 1000000000ull),
-			   (unsigned long long)(a % 1000000000ull / 1000ull));
-	jsonw_raw(j, buf, (size_t)len);
+	if (!jsonw_value(j))
+		return;
+	if (neg)
+		obuf_putc(j->o, '-');
+	obuf_u64(j->o, us / 1000000u);
+	char frac[7] = { '.' };
+	uint32_t f = (uint32_t)(us % 1000000u);
+	for (int i = 6; i >= 1; i--, f /= 10)
+		frac[i] = (char)('0' + f % 10);
+	obuf_write(j->o, frac, sizeof frac);
 }
 
+static uint64_t eventlog_abs(int64_t ns) { return ns < 0 ? (uint64_t)-(ns + 1) + 1 : (uint64_t)ns; }
+
+/* A time: cut to the microsecond. */
+static void eventlog_time(struct jsonw *j, int64_t ns) { eventlog_micros(j, ns < 0, eventlog_abs(ns) / 1000u); }
+
+/* A duration: rounded to the nearest microsecond. */
+static void eventlog_dur(struct jsonw *j, int64_t ns)
+{
+	eventlog_micros(j, ns < 0, (eventlog_abs(ns) + 500u) / 1000u);
+}
+
+/* Address text is digits, dots, colons and hex letters: quoted without escaping. */
 static void eventlog_addr(struct jsonw *j, const uint8_t *a, uint8_t alen)
 {
-	struct obuf tmp;
-	char txt[64];
-	obuf_init(&tmp);
-	obuf_addr(&tmp, a, alen);
-	size_t n = tmp.len < sizeof txt ? tmp.len : sizeof txt - 1;
-	memcpy(txt, tmp.buf, n);
-	obuf_free(&tmp);
-	jsonw_string(j, txt, n);
+	if (!jsonw_value(j))
+		return;
+	obuf_putc(j->o, '"');
+	obuf_addr(j->o, a, alen);
+	obuf_putc(j->o, '"');
 }
 
 static void eventlog_value(struct jsonw *j, const struct proto_kv *kv)
@@ -131,12 +154,8 @@ static void eventlog_value(struct jsonw *j, const struct proto_kv *kv)
 	case PV_BOOL:
 		jsonw_raw(j, kv->v.u ? "true" : "false", kv->v.u ? 4 : 5);
 		break;
-	case PV_DBL:
-		len = snprintf(buf, sizeof buf, "%.6f", kv->v.d);
-		if (kv->v.d != kv->v.d || len <= 0 || (size_t)len >= sizeof buf)
-			jsonw_raw(j, "null", 4);
-		else
-			jsonw_raw(j, buf, (size_t)len);
+	case PV_DUR:
+		eventlog_dur(j, kv->v.i);
 		break;
 	case PV_TIME:
 		eventlog_time(j, kv->v.i);
@@ -161,19 +180,67 @@ static void eventlog_value(struct jsonw *j, const struct proto_kv *kv)
 	}
 }
 
-/* A key written twice would make a JSON object ambiguous: later non-array duplicates are dropped. */
-static int eventlog_dup(const struct proto_rec *r, uint16_t i)
+/* A key written twice would make a JSON object ambiguous: later non-array duplicates are dropped.
+ * `seen` has a bit per name hash of the keys before i, so the scan runs only on a likely repeat. */
+static uint64_t eventlog_name_bit(const char *name)
 {
+	uint32_t h = 2166136261u;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	return 1ull << (h >> 26);
+}
+
+static int eventlog_reserved(const char *name)
+{
+	static const char *const hdr[] = { "_path", "ts", "uid", "community_id", "id.orig_h", "id.orig_p", "id.resp_h",
+					   "id.resp_p" };
+	if (!strchr("_tuci", name[0]))
+		return 0;
+	for (size_t h = 0; h < sizeof hdr / sizeof hdr[0]; h++)
+		if (!strcmp(name, hdr[h]))
+			return 1;
+	return 0;
+}
+
+static int eventlog_dup(const struct proto_rec *r, uint16_t i, uint64_t seen)
+{
+	if (!(seen & eventlog_name_bit(r->kv[i].name)))
+		return 0;
 	for (uint16_t k = 0; k < i; k++)
 		if (!strcmp(r->kv[k].name, r->kv[i].name))
 			return 1;
 	return 0;
 }
 
+/* The uid and community_id of the last conversation written: records of one conversation tend to
+ * come together (its http, files and names), and both are pure functions of the ident. */
+struct eventlog_idcache {
+	int valid, has_cid;
+	struct flow_ident id;
+	char uid[20], cid[40];
+};
+
+static int eventlog_same_ident(const struct flow_ident *a, const struct flow_ident *b)
+{
+	return a->l4 == b->l4 && a->alen == b->alen && a->orig_p == b->orig_p && a->resp_p == b->resp_p &&
+	       a->stream == b->stream && a->start_ns == b->start_ns && !memcmp(a->orig, b->orig, a->alen) &&
+	       !memcmp(a->resp, b->resp, a->alen);
+}
+
+static const struct eventlog_idcache *eventlog_ids(const struct flow_ident *id)
+{
+	static _Thread_local struct eventlog_idcache c;
+	if (c.valid && eventlog_same_ident(&c.id, id))
+		return &c;
+	c.id = *id;
+	eventlog_uid(id, c.uid);
+	c.has_cid = eventlog_community_id(id, 0, c.cid, sizeof c.cid) == 0;
+	c.valid = 1;
+	return &c;
+}
+
 void eventlog_write(struct obuf *o, const struct flow_ident *id, int64_t ts_ns, const struct proto_rec *r)
 {
-	static const char *const hdr[] = { "_path", "ts", "uid", "community_id", "id.orig_h", "id.orig_p", "id.resp_h",
-					   "id.resp_p" };
 	struct jsonw j;
 	jsonw_init(&j, o);
 	jsonw_open_object(&j);
@@ -182,13 +249,12 @@ void eventlog_write(struct obuf *o, const struct flow_ident *id, int64_t ts_ns, 
 	jsonw_key(&j, "ts");
 	eventlog_time(&j, ts_ns);
 	if (id) {
-		char uid[20], cid[40];
-		eventlog_uid(id, uid);
+		const struct eventlog_idcache *ic = eventlog_ids(id);
 		jsonw_key(&j, "uid");
-		jsonw_string(&j, uid, strlen(uid));
-		if (eventlog_community_id(id, 0, cid, sizeof cid) == 0) {
+		jsonw_string(&j, ic->uid, strlen(ic->uid));
+		if (ic->has_cid) {
 			jsonw_key(&j, "community_id");
-			jsonw_string(&j, cid, strlen(cid));
+			jsonw_string(&j, ic->cid, strlen(ic->cid));
 		}
 		jsonw_key(&j, "id.orig_h");
 		eventlog_addr(&j, id->orig, id->alen);
@@ -199,15 +265,13 @@ void eventlog_write(struct obuf *o, const struct flow_ident *id, int64_t ts_ns, 
 		jsonw_key(&j, "id.resp_p");
 		jsonw_u64(&j, id->resp_p);
 	}
-	for (uint16_t i = 0; i < r->n; i++) {
+	uint64_t seen = 0;
+	for (uint16_t i = 0; i < r->n; seen |= eventlog_name_bit(r->kv[i].name), i++) {
 		const struct proto_kv *kv = &r->kv[i];
-		int reserved = 0;
-		for (size_t h = 0; h < sizeof hdr / sizeof hdr[0]; h++)
-			reserved |= !strcmp(kv->name, hdr[h]);
 		int cont = i > 0 && kv->array && r->kv[i - 1].array && !strcmp(r->kv[i - 1].name, kv->name);
 		if (cont)
 			continue;
-		if (reserved || eventlog_dup(r, i))
+		if (eventlog_reserved(kv->name) || eventlog_dup(r, i, seen))
 			continue;
 		jsonw_key(&j, kv->name);
 		if (!kv->array) {

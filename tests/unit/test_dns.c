@@ -83,8 +83,8 @@ static void rec_collect(void *arg, const struct proto_rec *r)
 		case PV_BOOL:
 			n += (size_t)snprintf(o + n, 1024 - n, " %s=%llu", k->name, (unsigned long long)k->v.u);
 			break;
-		case PV_DBL:
-			n += (size_t)snprintf(o + n, 1024 - n, " %s=%.3f", k->name, k->v.d);
+		case PV_DUR:
+			n += (size_t)snprintf(o + n, 1024 - n, " %s=%.3f", k->name, (double)k->v.i / 1e9);
 			break;
 		case PV_ADDR:
 			n += (size_t)snprintf(o + n, 1024 - n, " %s=%u.%u", k->name, k->v.p[0], k->v.p[k->len - 1]);
