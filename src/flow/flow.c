@@ -136,6 +136,7 @@ void flow_table_free(struct flow_table *t)
 	free(t->l3);
 	free(t->expect);
 	pdu_xtab_free(t->xt);
+	pdu_pool_drain();
 	free(t->out);
 	free(t);
 }

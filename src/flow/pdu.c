@@ -68,10 +68,41 @@ static void pdu_dir_restart(struct pdu_conv *pc, const struct proto_desc *pd, ui
 		pd->init(pdu_state(pc, dir), dir);
 }
 
+/* Ended conversations' blocks, kept per protocol for the next conversation of that protocol:
+ * hundreds of thousands of short flows would otherwise each cost a malloc and a free of a few KB.
+ * Linked through `parent`; at most PDU_POOL_MAX blocks per protocol. */
+#define PDU_POOL_MAX 64
+struct pdu_pool {
+	struct pdu_conv *head;
+	uint32_t n;
+};
+static _Thread_local struct pdu_pool pdu_pools[256];
+
+void pdu_pool_drain(void)
+{
+	for (size_t i = 0; i < sizeof pdu_pools / sizeof pdu_pools[0]; i++) {
+		struct pdu_pool *pp = &pdu_pools[i];
+		while (pp->head) {
+			struct pdu_conv *pc = pp->head;
+			pp->head = pc->parent;
+			free(pc);
+		}
+		pp->n = 0;
+	}
+}
+
 static void pdu_conv_unref(struct pdu_conv *pc)
 {
-	if (pc && !pc->none && --pc->refs == 0)
+	if (!pc || pc->none || --pc->refs != 0)
+		return;
+	struct pdu_pool *pp = &pdu_pools[pc->proto];
+	if (pp->n >= PDU_POOL_MAX) {
 		free(pc);
+		return;
+	}
+	pc->parent = pp->head;
+	pp->head = pc;
+	pp->n++;
 }
 
 void pdu_conv_free(struct pdu_conv **pcp)
@@ -101,9 +132,17 @@ static struct pdu_conv *pdu_conv_new(int idx, int by_content, uint16_t sport, ui
 {
 	const struct proto_desc *pd = proto_get((size_t)idx);
 	size_t stride = (pd->state_size + 15) & ~(size_t)15;
-	struct pdu_conv *pc = calloc(1, sizeof *pc + 2 * stride);
-	if (!pc)
-		return NULL;
+	struct pdu_pool *pp = &pdu_pools[idx & 255];
+	struct pdu_conv *pc = pp->head;
+	if (pc) {
+		pp->head = pc->parent;
+		pp->n--;
+		memset(pc, 0, sizeof *pc + 2 * stride);
+	} else {
+		pc = calloc(1, sizeof *pc + 2 * stride);
+		if (!pc)
+			return NULL;
+	}
 	pc->proto = (uint8_t)idx;
 	pc->stride = (uint32_t)stride;
 	pc->refs = 1;

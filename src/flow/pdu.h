@@ -55,5 +55,7 @@ void pdu_conv_free(struct pdu_conv **pc);
 
 struct pdu_xtab *pdu_xtab_new(void);
 void pdu_xtab_free(struct pdu_xtab *xt);
+/* Frees the blocks of ended conversations kept for reuse (this thread's). */
+void pdu_pool_drain(void);
 
 #endif

@@ -337,17 +337,36 @@ static struct proto_res http_res(uint8_t status, uint32_t consumed, uint32_t nee
 
 /* ---- messages: allocation and ownership ----------------------------------------------------- */
 
+/* One finished message and one body decoder are kept for the next message of any connection
+ * (a message is 13 KB, a decoder's state and window another 40 KB): most connections carry a
+ * message or two, and allocating those per message cost more than parsing them. */
+static _Thread_local struct http_msg *http_msg_spare;
+static _Thread_local z_stream *http_z_spare;
+
+static void http_z_release(struct http_msg *m)
+{
+	if (!m->z)
+		return;
+	if (!http_z_spare) {
+		http_z_spare = m->z;
+	} else {
+		inflateEnd(m->z);
+		free(m->z);
+	}
+	m->z = NULL;
+}
+
 static void http_msg_free(struct http_msg *m)
 {
 	if (!m)
 		return;
-	if (m->z) {
-		inflateEnd(m->z);
-		free(m->z);
-	}
+	http_z_release(m);
 	free(m->formbuf);
 	proto_obj_free(&m->obj);
-	free(m);
+	if (!http_msg_spare)
+		http_msg_spare = m;
+	else
+		free(m);
 }
 
 static void http_state_release(struct http_state *st)
@@ -473,16 +492,25 @@ static void http_body_out(struct proto_ctx *ctx, struct http_msg *m, const uint8
 
 static int http_z_start(struct http_msg *m, int raw)
 {
-	if (!m->z) {
-		m->z = calloc(1, sizeof *m->z);
-		if (!m->z)
-			return -1;
-	} else {
-		inflateEnd(m->z);
-		memset(m->z, 0, sizeof *m->z);
-	}
 	/* 15 + 32: zlib or gzip wrapper, detected; -15: raw deflate */
-	if (inflateInit2(m->z, raw ? -15 : 15 + 32) != Z_OK) {
+	int bits = raw ? -15 : 15 + 32;
+	if (!m->z && http_z_spare) {
+		m->z = http_z_spare;
+		http_z_spare = NULL;
+	}
+	if (m->z) {
+		if (inflateReset2(m->z, bits) == Z_OK) {
+			m->zraw = (uint8_t)raw;
+			return 0;
+		}
+		inflateEnd(m->z);
+		free(m->z);
+		m->z = NULL;
+	}
+	m->z = calloc(1, sizeof *m->z);
+	if (!m->z)
+		return -1;
+	if (inflateInit2(m->z, bits) != Z_OK) {
 		free(m->z);
 		m->z = NULL;
 		return -1;
@@ -871,11 +899,7 @@ static void http_msg_finish_body(struct proto_ctx *ctx, struct http_msg *m)
 {
 	if (m->enc != HTTP_ENC_NONE && !m->zfail && !m->zend && m->wire_len)
 		ctx->anomalies++; /* the compressed stream did not end with the body */
-	if (m->z) {
-		inflateEnd(m->z);
-		free(m->z);
-		m->z = NULL;
-	}
+	http_z_release(m);
 	if (m->body_len) {
 		m->sniffed = proto_mime_sniff(m->head, m->hlen);
 		if (m->obj_name.len && !m->nfiles && m->form != HTTP_FORM_MULTIPART)
@@ -1101,7 +1125,10 @@ static struct http_msg *http_msg_new(struct proto_ctx *ctx, struct http_state *s
 {
 	http_msg_free(st->cur);
 	st->cur = NULL;
-	struct http_msg *m = malloc(sizeof *m);
+	struct http_msg *m = http_msg_spare;
+	http_msg_spare = NULL;
+	if (!m)
+		m = malloc(sizeof *m);
 	if (!m) {
 		ctx->anomalies++;
 		return NULL;
