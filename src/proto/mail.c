@@ -613,37 +613,55 @@ static void mail_body_eol(struct proto_ctx *ctx, struct mail_msg *m)
 	m->line_long = 0;
 }
 
+/* A run of line bytes without CR or LF. */
+static void mail_body_run(struct proto_ctx *ctx, struct mail_msg *m, const uint8_t *p, uint32_t n)
+{
+	if (m->pend_crlf && !m->llen && !m->line_long && p[0] != '-') {
+		/* this line cannot be a boundary: the held line break is data */
+		m->pend_crlf = 0;
+		mail_part_data(ctx, m, (const uint8_t *)"\r\n", 2);
+	}
+	if (m->line_long) {
+		mail_part_data(ctx, m, p, n);
+		return;
+	}
+	uint32_t room = (uint32_t)MAIL_LINE_MAX - m->llen;
+	uint32_t take = room < n ? room : n;
+	memcpy(m->line + m->llen, p, take);
+	m->llen += take;
+	if (take == n)
+		return;
+	/* too long for a boundary: pass it on */
+	if (m->pend_crlf && !m->part_hdr)
+		mail_part_data(ctx, m, (const uint8_t *)"\r\n", 2);
+	m->pend_crlf = 0;
+	if (!m->part_hdr)
+		mail_part_data(ctx, m, m->line, m->llen);
+	m->line_long = 1;
+	/* in a part's header only the bytes after the first overlong one are passed on */
+	uint32_t skip = m->part_hdr ? take + 1 : take;
+	if (skip < n)
+		mail_part_data(ctx, m, p + skip, n - skip);
+}
+
 static void mail_body_byte_run(struct proto_ctx *ctx, struct mail_msg *m, const uint8_t *p, uint32_t n)
 {
-	struct rd r = rd_make(p, n);
-	while (rd_left(&r)) {
-		uint8_t c = rd_u8(&r);
-		if (c == '\n') {
+	uint32_t i = 0;
+	while (i < n) {
+		if (p[i] == '\n') {
 			mail_body_eol(ctx, m);
+			i++;
 			continue;
 		}
-		if (c == '\r')
-			continue; /* CR LF and bare LF end lines alike */
-		if (m->pend_crlf && !m->llen && !m->line_long && c != '-') {
-			/* this line cannot be a boundary: the held line break is data */
-			m->pend_crlf = 0;
-			mail_part_data(ctx, m, (const uint8_t *)"\r\n", 2);
+		if (p[i] == '\r') {
+			i++; /* CR LF and bare LF end lines alike */
+			continue;
 		}
-		if (m->line_long) {
-			mail_part_data(ctx, m, &c, 1);
-		} else if (m->llen < MAIL_LINE_MAX) {
-			m->line[m->llen++] = c;
-		} else {
-			/* too long for a boundary: pass it on */
-			if (m->pend_crlf && !m->part_hdr)
-				mail_part_data(ctx, m, (const uint8_t *)"\r\n", 2);
-			m->pend_crlf = 0;
-			if (!m->part_hdr)
-				mail_part_data(ctx, m, m->line, m->llen);
-			m->line_long = 1;
-			if (!m->part_hdr)
-				mail_part_data(ctx, m, &c, 1);
-		}
+		uint32_t k = i + 1;
+		while (k < n && p[k] != '\n' && p[k] != '\r')
+			k++;
+		mail_body_run(ctx, m, p + i, k - i);
+		i = k;
 	}
 }
 
