@@ -525,7 +525,7 @@ void field_format(const struct fval *v, struct obuf *o)
 		obuf_printf(o, "%s.%09lld %s", buf, (long long)frac, zone);
 		break;
 	}
-	case FT_BYTES: obuf_hex(o, v->b, v->blen, ':'); break;
+	case FT_BYTES: obuf_hex(o, v->b, v->blen, 0); break;
 	case FT_PORTS: obuf_u64(o, v->u); obuf_putc(o, ','); obuf_u64(o, v->u2); break;
 	default: break;
 	}
