@@ -191,11 +191,18 @@ GET(f_p_icmpv6) { (void)v; return (c->p->layers & PL_ICMP6) != 0; }
 /* An application protocol over TCP: the frame where a PDU of that dissector ends (src/flow/pdu.c),
  * the frame tshark shows it in; for dissectors that add their tree item before asking TCP for
  * more data (SSH, TLS), also the first segment of a PDU (the dissector ran and set Info). */
+static const struct proto_pkt *fx_app_out(const struct fctx *c);
+
 static int fx_app(const struct fctx *c, const char *name, int on_first_segment)
 {
 	const struct proto_desc *pd;
 	if (!c->fp || !c->fp->app_proto)
 		return 0;
+	/* carried in another protocol's message (TLS handshakes in QUIC CRYPTO frames) */
+	const struct proto_pkt *a = fx_app_out(c);
+	int idx = a ? proto_index(name) : -1;
+	if (idx >= 0 && (a->present[idx / 32] >> (idx % 32) & 1))
+		return 1;
 	if (!(c->fp->pdu & FP_PDU_DONE) &&
 	    !(on_first_segment && (c->fp->pdu & FP_PDU_SEGMENT) && c->fp->app_info != PROTO_INFO_KEEP))
 		return 0;

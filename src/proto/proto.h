@@ -300,6 +300,7 @@ struct proto_desc {
 size_t proto_count(void);
 const struct proto_desc *proto_get(size_t i);
 const struct proto_desc *proto_find(const char *name); /* NULL when absent */
+int proto_index(const char *name);                     /* its registry index, -1 when absent */
 /* Checks every descriptor (names unique and non-empty, parse set, init/fini paired,
  * state_size bounded). Returns 0 or a negative enum err with a message in *e. */
 int registry_validate(struct errbuf *e) WARN_UNUSED_RESULT;

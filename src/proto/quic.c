@@ -18,6 +18,7 @@
 
 #include "base/rd.h"
 #include "proto/proto.h"
+#include "proto/tls.h"
 #include "proto/tlshello.h"
 
 #define QUIC_V1 0x00000001u
@@ -103,6 +104,7 @@ struct quic_dir {
 	uint8_t server_scid[QUIC_CID_MAX];
 	uint8_t nhist;
 	char hist[QUIC_HIST_MAX];
+	char ja3[33];             /* JA3 (client) or JA3S (server) of this direction's hello */
 };
 
 static struct proto_res quic_res(uint8_t status, uint32_t consumed)
@@ -306,6 +308,7 @@ static void quic_hello_finish(struct proto_ctx *ctx, struct quic_dir *conn, stru
 	if (tls_hello_parse((struct slice){ r.p, len }, 1, &th) != 0)
 		ctx->anomalies++;
 	h->parsed = 1;
+	tls_hello_export(ctx, &th, 1, ((struct quic_dir *)ctx->state)->ja3);
 	quic_hist(conn, 'S');
 	uint32_t n = th.sni.len < QUIC_SNI_MAX ? th.sni.len : QUIC_SNI_MAX;
 	if (n)
@@ -324,13 +327,31 @@ static void quic_hello_finish(struct proto_ctx *ctx, struct quic_dir *conn, stru
 				"quic_sni");
 }
 
+/* A ServerHello that starts the server's CRYPTO stream and fits in this frame (it always does in
+ * practice: it is a few hundred bytes): its fields, as tshark shows them under TLS. */
+static void quic_server_hello(struct proto_ctx *ctx, struct slice d)
+{
+	struct rd r = rd_make(d.p, d.len);
+	rd_skip(&r, 1);
+	uint32_t len = (uint32_t)rd_u8(&r) << 16;
+	len |= rd_be16(&r);
+	if (!rd_ok(&r) || len > rd_left(&r))
+		return;
+	struct tls_hello th;
+	if (tls_hello_parse((struct slice){ r.p, len }, 0, &th) != 0)
+		ctx->anomalies++;
+	tls_hello_export(ctx, &th, 0, ((struct quic_dir *)ctx->state)->ja3);
+}
+
 /* One CRYPTO frame of an Initial packet sent in this direction. */
 static void quic_crypto(struct proto_ctx *ctx, struct quic_dir *st, struct quic_dir *conn, int from_client,
 			uint64_t off, struct slice d)
 {
 	if (!from_client) {
-		if (off == 0 && d.len && d.p[0] == TLS_HS_SERVER_HELLO)
+		if (off == 0 && d.len && d.p[0] == TLS_HS_SERVER_HELLO) {
 			quic_hist(conn, 's');
+			quic_server_hello(ctx, d);
+		}
 		return;
 	}
 	if (!st->hello) {
@@ -343,6 +364,9 @@ static void quic_crypto(struct proto_ctx *ctx, struct quic_dir *st, struct quic_
 	struct quic_hello *h = st->hello;
 	if (h->done)
 		return;
+	int tls = off == 0 ? proto_index("tls") : -1;
+	if (tls >= 0) /* tshark hands the stream's first fragment to TLS, complete or not */
+		proto_mark(ctx, (uint8_t)tls);
 	if (off >= QUIC_CRYPTO_CAP) {
 		ctx->anomalies++;
 		return;

@@ -33,6 +33,14 @@ const struct proto_desc *proto_get(size_t i)
 	return i < REGISTRY_N ? registry[i] : NULL;
 }
 
+int proto_index(const char *name)
+{
+	for (size_t i = 0; i < REGISTRY_N; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
 const struct proto_desc *proto_find(const char *name)
 {
 	for (size_t i = 0; i < REGISTRY_N; i++)

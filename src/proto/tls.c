@@ -19,6 +19,7 @@
 
 #include "base/rd.h"
 #include "proto/proto.h"
+#include "proto/tls.h"
 #include "proto/tlshello.h"
 
 #define TLS_HS_FIRST_CAP (16u * 1024)  /* hellos and most flights */
@@ -471,6 +472,21 @@ static void tls_hello_fields(struct proto_ctx *ctx, const struct tls_hello *h, i
 		proto_field_u(ctx, TF_SUPVER, h->versions[i]);
 	if (h->selected_version)
 		proto_field_u(ctx, TF_SUPVER, h->selected_version);
+}
+
+void tls_hello_export(struct proto_ctx *ctx, const struct tls_hello *h, int client, char ja3[33])
+{
+	int tls = proto_index("tls");
+	if (tls < 0 || !ctx->out)
+		return;
+	uint8_t own = ctx->proto_idx;
+	ctx->proto_idx = (uint8_t)tls; /* the fields below are TLS's */
+	proto_mark(ctx, ctx->proto_idx);
+	tls_ja3(h, client, NULL, 0, ja3);
+	proto_field_u(ctx, TF_HTYPE, client ? TLS_HS_CLIENT_HELLO : TLS_HS_SERVER_HELLO);
+	tls_hello_fields(ctx, h, client);
+	proto_field_s(ctx, client ? TF_JA3 : TF_JA3S, proto_slice_cstr(ja3));
+	ctx->proto_idx = own;
 }
 
 static void tls_client_hello(struct proto_ctx *ctx, struct tls_state *st, struct slice body)

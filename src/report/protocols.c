@@ -66,12 +66,19 @@ void pkt_protocols(const struct pkt *p, const struct flow_pkt *fp, struct obuf *
 	}
 	const struct proto_pkt *a = fp ? fp->app : NULL;
 	int app = 0;
-	if (a && a->proto && !((l & PL_TCP) && !(fp->pdu & FP_PDU_DONE)))
+	if (a && a->proto && !((l & PL_TCP) && !(fp->pdu & FP_PDU_DONE))) {
+		/* the dissector that ran first, then what it carried (QUIC, then the TLS in it) */
+		size_t own = (size_t)a->proto - 1;
+		if (a->present[own / 32] >> (own % 32) & 1) {
+			chain_add(o, proto_get(own)->name);
+			app = 1;
+		}
 		for (size_t i = 0; i < proto_count() && i < 256; i++)
-			if (a->present[i / 32] >> (i % 32) & 1) {
+			if (i != own && (a->present[i / 32] >> (i % 32) & 1)) {
 				chain_add(o, proto_get(i)->name);
 				app = 1;
 			}
+	}
 	/* payload no dissector took: tshark's "data" */
 	if (!app && (((l & PL_TCP) && p->tcp.len && !(fp && (fp->pdu & FP_PDU_SEGMENT))) ||
 		     ((l & PL_UDP) && !(l & (PL_ICMP | PL_ICMP6)) && p->udp.payload.len)))
