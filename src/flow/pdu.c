@@ -70,8 +70,8 @@ static void pdu_dir_restart(struct pdu_conv *pc, const struct proto_desc *pd, ui
 
 /* Ended conversations' blocks, kept per protocol for the next conversation of that protocol:
  * hundreds of thousands of short flows would otherwise each cost a malloc and a free of a few KB.
- * Linked through `parent`; at most PDU_POOL_MAX blocks per protocol. */
-#define PDU_POOL_MAX 64
+ * Linked through `parent`; at most PDU_POOL_MAX blocks per protocol (a few MB at most). */
+#define PDU_POOL_MAX 256
 struct pdu_pool {
 	struct pdu_conv *head;
 	uint32_t n;

@@ -337,10 +337,12 @@ static struct proto_res http_res(uint8_t status, uint32_t consumed, uint32_t nee
 
 /* ---- messages: allocation and ownership ----------------------------------------------------- */
 
-/* One finished message and one body decoder are kept for the next message of any connection
+/* A few finished messages and one body decoder are kept for the next messages of any connection
  * (a message is 13 KB, a decoder's state and window another 40 KB): most connections carry a
- * message or two, and allocating those per message cost more than parsing them. */
-static _Thread_local struct http_msg *http_msg_spare;
+ * request and its response, and allocating those per message cost more than parsing them. */
+#define HTTP_SPARE_MSGS 8
+static _Thread_local struct http_msg *http_msg_spare[HTTP_SPARE_MSGS];
+static _Thread_local unsigned http_msg_nspare;
 static _Thread_local z_stream *http_z_spare;
 
 static void http_z_release(struct http_msg *m)
@@ -363,8 +365,8 @@ static void http_msg_free(struct http_msg *m)
 	http_z_release(m);
 	free(m->formbuf);
 	proto_obj_free(&m->obj);
-	if (!http_msg_spare)
-		http_msg_spare = m;
+	if (http_msg_nspare < HTTP_SPARE_MSGS)
+		http_msg_spare[http_msg_nspare++] = m;
 	else
 		free(m);
 }
@@ -1125,10 +1127,7 @@ static struct http_msg *http_msg_new(struct proto_ctx *ctx, struct http_state *s
 {
 	http_msg_free(st->cur);
 	st->cur = NULL;
-	struct http_msg *m = http_msg_spare;
-	http_msg_spare = NULL;
-	if (!m)
-		m = malloc(sizeof *m);
+	struct http_msg *m = http_msg_nspare ? http_msg_spare[--http_msg_nspare] : malloc(sizeof *m);
 	if (!m) {
 		ctx->anomalies++;
 		return NULL;

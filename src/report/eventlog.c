@@ -184,10 +184,10 @@ static void eventlog_value(struct jsonw *j, const struct proto_kv *kv)
  * `seen` has a bit per name hash of the keys before i, so the scan runs only on a likely repeat. */
 static uint64_t eventlog_name_bit(const char *name)
 {
-	uint32_t h = 2166136261u;
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
-		h = (h ^ *c) * 16777619u;
-	return 1ull << (h >> 26);
+	unsigned h = (unsigned char)name[0] * 7u;
+	if (name[0])
+		h += (unsigned char)name[1] * 3u + (name[1] ? (unsigned char)name[2] : 0u);
+	return 1ull << (h & 63);
 }
 
 static int eventlog_reserved(const char *name)
