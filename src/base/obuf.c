@@ -158,6 +158,33 @@ void obuf_put_text(struct obuf *o, const uint8_t *p, size_t n)
 	}
 }
 
+void obuf_put_field_text(struct obuf *o, const uint8_t *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	static const char cesc[] = "abtnvfr"; /* \a (7) .. \r (13) */
+	size_t i = 0, l;
+	while (i < n) {
+		size_t k = i;
+		while (k < n && p[k] >= 0x20 && p[k] < 0x7f)
+			k++;
+		if (k > i) {
+			obuf_write(o, p + i, k - i);
+			i = k;
+		} else if (p[i] >= 7 && p[i] <= 13) {
+			char e[2] = { '\\', cesc[p[i] - 7] };
+			obuf_write(o, e, 2);
+			i++;
+		} else if (p[i] >= 0x80 && (l = obuf_utf8_len(p + i, n - i)) != 0) {
+			obuf_write(o, p + i, l);
+			i += l;
+		} else {
+			char e[4] = { '\\', 'x', hx[p[i] >> 4], hx[p[i] & 15] };
+			obuf_write(o, e, 4);
+			i++;
+		}
+	}
+}
+
 void obuf_hex(struct obuf *o, const uint8_t *p, size_t n, char sep)
 {
 	static const char hx[] = "0123456789abcdef";

@@ -40,6 +40,10 @@ void obuf_put_escaped(struct obuf *o, const uint8_t *p, size_t n);
 /* Appends untrusted text as a terminal shows it safely: printable ASCII and valid UTF-8 (from
  * U+00A0 up) as is, every other byte (C0/C1 controls, DEL, broken sequences) as \xNN. */
 void obuf_put_text(struct obuf *o, const uint8_t *p, size_t n);
+/* Appends untrusted text as tshark prints a string field: as obuf_put_text, but the controls
+ * BEL, BS, TAB, LF, VT, FF and CR as the C escapes \a \b \t \n \v \f \r. (tshark writes DEL
+ * as it is; it stays \x7f here: a terminal must not get raw control bytes.) */
+void obuf_put_field_text(struct obuf *o, const uint8_t *p, size_t n);
 /* Length (2..4) of a valid UTF-8 sequence of a non-ASCII character at p, or 0. */
 size_t obuf_utf8_len(const uint8_t *p, size_t n);
 void obuf_hex(struct obuf *o, const uint8_t *p, size_t n, char sep);

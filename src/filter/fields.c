@@ -514,7 +514,7 @@ void field_format(const struct fval *v, struct obuf *o)
 		if (v->s)
 			obuf_puts(o, v->s);
 		else if (v->b)
-			obuf_put_text(o, v->b, v->blen); /* wire text: escaped */
+			obuf_put_field_text(o, v->b, v->blen); /* wire text: escaped */
 		break;
 	case FT_REL_TIME: fmt_secs(v->i, o); break;
 	case FT_EPOCH: fmt_secs(v->i, o); break;

@@ -52,6 +52,12 @@ int main(void)
 		     "terminal text: ESC, C1 and stray bytes escaped, UTF-8 kept: %s", jw_text(&o));
 
 	obuf_reset(&o);
+	const uint8_t fld[] = { 'a', '\r', '\n', '\t', 0x08, 0x07, 0x0b, 0x0c, 0x7f, 0x1b, 0xc3, 0xa9, 0xfe, 'z' };
+	obuf_put_field_text(&o, fld, sizeof fld);
+	test_reportf(!strcmp(jw_text(&o), "a\\r\\n\\t\\b\\a\\v\\f\\x7f\\x1b\xc3\xa9\\xfez"),
+		     "field text: C escapes as tshark, other controls and stray bytes as \\xNN: %s", jw_text(&o));
+
+	obuf_reset(&o);
 	jsonw_init(&j, &o);
 	jsonw_open_object(&j);
 	jsonw_u64(&j, 3); /* a value where a key is due */
