@@ -68,6 +68,7 @@ struct http_msg {
 	const char *sniffed;     /* static string from proto_mime_sniff; NULL: no body */
 	struct http_sv line, method, uri, version, host, referrer, ua, phrase, location, ctype, ctype_full,
 		boundary, cookie, set_cookie, server, auth, user, pass, basic, disp_name, full_uri, clen_hdr, obj_name;
+	struct http_sv hdrs;     /* the header lines with their line ends, whole lines only */
 	struct http_sv fields[HTTP_FIELDS_MAX];  /* form fields "name=value", decoded */
 	struct http_sv files[HTTP_FILES_MAX];    /* file names (multipart parts, or the body's) */
 	const char *fmimes[HTTP_FILES_MAX];      /* static strings */
@@ -175,6 +176,22 @@ static struct http_sv http_keep(struct http_msg *m, const uint8_t *p, uint32_t n
 		memcpy(m->txt + m->txt_used, p, n);
 	m->txt_used = (uint16_t)(m->txt_used + n);
 	return v;
+}
+
+/* Keeps the header block for http.request.line / http.response.line (Wireshark's names for each
+ * header line): as many whole lines as fit in HTTP_HDRS_KEEP and the text budget. */
+#define HTTP_HDRS_KEEP 4096
+static void http_keep_lines(struct http_msg *m, const uint8_t *p, uint32_t n)
+{
+	uint32_t room = (uint32_t)(HTTP_TXT_MAX - m->txt_used);
+	if (room > HTTP_HDRS_KEEP)
+		room = HTTP_HDRS_KEEP;
+	if (n > room) {
+		while (room && p[room - 1] != '\n')
+			room--;
+		n = room;
+	}
+	m->hdrs = http_keep(m, p, n, n);
 }
 
 static struct http_sv http_keep_s(struct http_msg *m, struct slice s, uint32_t cap)
@@ -796,6 +813,19 @@ static void http_field_sv(struct proto_ctx *ctx, uint8_t fid, const struct http_
 		proto_field_s(ctx, fid, http_sv_slice(m, v));
 }
 
+/* One value per header line, its line end included, as Wireshark's http.request.line. */
+static void http_field_lines(struct proto_ctx *ctx, uint8_t fid, const struct http_msg *m)
+{
+	struct slice b = http_sv_slice(m, m->hdrs);
+	uint32_t i = 0;
+	while (i < b.len) {
+		const uint8_t *nl = memchr(b.p + i, '\n', b.len - i);
+		uint32_t end = nl ? (uint32_t)(nl - b.p) + 1 : b.len;
+		proto_field_s(ctx, fid, (struct slice){ b.p + i, end - i });
+		i = end;
+	}
+}
+
 static void http_set_fields(struct proto_ctx *ctx, const struct http_msg *m)
 {
 	if (m->is_req) {
@@ -810,7 +840,7 @@ static void http_set_fields(struct proto_ctx *ctx, const struct http_msg *m)
 		http_field_sv(ctx, HF_AUTH, m, m->auth);
 		http_field_sv(ctx, HF_AUTHBASIC, m, m->basic);
 		http_field_sv(ctx, HF_FULL_URI, m, m->full_uri);
-		http_field_sv(ctx, HF_REQ_LINE, m, m->line);
+		http_field_lines(ctx, HF_REQ_LINE, m);
 	} else {
 		proto_field_none(ctx, HF_RESPONSE);
 		http_field_sv(ctx, HF_RESP_VERSION, m, m->version);
@@ -820,7 +850,7 @@ static void http_set_fields(struct proto_ctx *ctx, const struct http_msg *m)
 		http_field_sv(ctx, HF_LOCATION, m, m->location);
 		http_field_sv(ctx, HF_SET_COOKIE, m, m->set_cookie);
 		http_field_sv(ctx, HF_SERVER, m, m->server);
-		http_field_sv(ctx, HF_RESP_LINE, m, m->line);
+		http_field_lines(ctx, HF_RESP_LINE, m);
 	}
 	http_field_sv(ctx, HF_CTYPE, m, m->ctype_full);
 	http_field_sv(ctx, HF_CLEN_HDR, m, m->clen_hdr);
@@ -1229,6 +1259,7 @@ static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_stat
 			http_header(ctx, m, d.p + o, (uint32_t)hl);
 			o = next;
 		}
+		http_keep_lines(m, d.p + hdr_start, o - hdr_start);
 		m->have_clen = (uint8_t)have_clen;
 		m->clen = clen;
 		if (m->is_req)
