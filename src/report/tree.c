@@ -364,7 +364,7 @@ static void tree_app_value(const struct proto_field *f, const struct proto_fv *v
 		break;
 	case PF_STR:
 		if (v->type == PF_STR)
-			obuf_put_text(o, v->v.p, v->len); /* wire text: escaped */
+			obuf_put_field_text(o, v->v.p, v->len); /* wire text: escaped */
 		break;
 	default: break;
 	}
