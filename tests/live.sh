@@ -6,22 +6,29 @@
 bin=${1:?usage: live.sh SLEUTH}
 [ "$(id -u)" = 0 ] || { echo "SKIP live capture: not root"; exit 77; }
 command -v ip >/dev/null 2>&1 || { echo "SKIP live capture: no iproute2"; exit 77; }
+command -v ping >/dev/null 2>&1 || { echo "SKIP live capture: no ping (iputils-ping)"; exit 77; }
 ns=sleuth-live-$$
 cleanup() { ip netns del "$ns-a" 2>/dev/null; ip netns del "$ns-b" 2>/dev/null; }
 trap cleanup EXIT INT TERM
 ip netns add "$ns-a" 2>/dev/null && ip netns add "$ns-b" 2>/dev/null || { echo "SKIP live capture: cannot create namespaces"; exit 77; }
-ip link add veth-sl-a netns "$ns-a" type veth peer name veth-sl-b netns "$ns-b" || exit 1
-ip -n "$ns-a" addr add 10.98.0.1/24 dev veth-sl-a
-ip -n "$ns-b" addr add 10.98.0.2/24 dev veth-sl-b
-ip -n "$ns-a" link set veth-sl-a up
-ip -n "$ns-b" link set veth-sl-b up
+# per-run interface names: several test runs may share the machine
+va=vsl$$a
+vb=vsl$$b
+ip link add "$va" netns "$ns-a" type veth peer name "$vb" netns "$ns-b" || exit 1
+ip -n "$ns-a" addr add 10.98.0.1/24 dev "$va"
+ip -n "$ns-b" addr add 10.98.0.2/24 dev "$vb"
+ip -n "$ns-a" link set "$va" up
+ip -n "$ns-b" link set "$vb" up
 out=$(mktemp)
-ip netns exec "$ns-b" timeout 20 "$bin" packets -i veth-sl-b -f icmp -c 4 > "$out" 2>&1 &
+ip netns exec "$ns-b" timeout 20 "$bin" packets -i "$vb" -f icmp -c 4 > "$out" 2>&1 &
 cap=$!
-sleep 1
-ip netns exec "$ns-a" ping -c 3 -i 0.2 -W 1 10.98.0.2 > /dev/null 2>&1
+# pings until the capture has its four packets (a loaded machine may start it late)
+ip netns exec "$ns-a" ping -c 80 -i 0.2 -W 1 10.98.0.2 > /dev/null 2>&1 &
+pinger=$!
 wait $cap
 rc=$?
+kill $pinger 2>/dev/null
+wait $pinger 2>/dev/null
 req=$(grep -c 'Echo (ping) request' "$out")
 rep=$(grep -c 'Echo (ping) reply' "$out")
 cat "$out"

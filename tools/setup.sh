@@ -2,7 +2,7 @@
 # setup.sh: installs the Debian 12 packages sleuth needs to build and test, only those missing.
 # Usage: sh tools/setup.sh [--bench] [--fuzz]   (as root, or with sudo available)
 set -eu
-need="gcc make libc6-dev pkg-config libpcap-dev zlib1g-dev libpcre2-dev libssl-dev ieee-data python3"
+need="gcc make libc6-dev pkg-config libpcap-dev zlib1g-dev libpcre2-dev libssl-dev ieee-data python3 iproute2 iputils-ping"
 for a in "$@"; do
 	case "$a" in
 	--bench) need="$need tcpdump tshark libndpi-bin wireshark-common" ;;
