@@ -1,5 +1,5 @@
 /* quic.c: QUIC version 1 (RFC 9000, packet protection RFC 9001) and version 2 (RFC 9369) over
- * UDP, plus Google QUIC (gQUIC Q0xx public headers) recognised as such. Long and short headers,
+ * UDP (Google's Q0xx versions are gquic.c's). Long and short headers,
  * version negotiation, coalesced packets in one datagram; Initial packets are decrypted with
  * the keys every observer can derive from the client's first Destination Connection ID (RFC 9001
  * section 5.2, RFC 9369 section 3.3.1): HKDF-SHA256 (HMAC from OpenSSL), AES-128-ECB header
@@ -18,6 +18,7 @@
 
 #include "base/rd.h"
 #include "proto/proto.h"
+#include "proto/gquic.h"
 #include "proto/tls.h"
 #include "proto/tlshello.h"
 
@@ -90,7 +91,6 @@ struct quic_dir {
 	/* connection (direction 0's copy only) */
 	uint8_t have_client;      /* the first Initial was seen */
 	uint8_t client_dir;
-	uint8_t gquic;            /* the flow is Google QUIC */
 	uint8_t logged;           /* the quic record was emitted */
 	uint32_t version;         /* of the client's first Initial */
 	uint32_t cur_version;     /* the Initial keys' version (a server Initial may change it) */
@@ -253,13 +253,6 @@ static uint64_t quic_pn_decode(uint64_t largest, int have, uint64_t truncated, u
 static int quic_version_known(uint32_t v)
 {
 	return v == QUIC_V1 || v == QUIC_V2 || (v >> 8) == 0xff0000;
-}
-
-/* gQUIC versions are "Q0" and two digits (Q039, Q043, Q046, Q050 ...). */
-static int quic_version_gquic(uint32_t v)
-{
-	uint8_t a = (uint8_t)(v >> 24), b = (uint8_t)(v >> 16), c = (uint8_t)(v >> 8), d = (uint8_t)v;
-	return a == 'Q' && b == '0' && c >= '0' && c <= '9' && d >= '0' && d <= '9';
 }
 
 /* The v2 long header type bits to version 1's numbering (RFC 9369 section 3.2). */
@@ -523,72 +516,6 @@ static void quic_initial(struct proto_ctx *ctx, struct quic_dir *st, struct quic
 	free(plain);
 }
 
-/* gQUIC public header (Q039-Q043) or Q046+ long/short header: columns only. */
-static void quic_gquic(struct proto_ctx *ctx, struct slice d, int from_client)
-{
-	struct rd r = rd_make(d.p, d.len);
-	uint8_t flags = rd_u8(&r);
-	uint64_t cid = 0, pkn = 0;
-	int has_cid = 0, chlo = 0;
-	proto_col_proto(ctx, "GQUIC");
-	proto_info_clear(ctx);
-	if (flags & 0x80) {
-		/* Q046+: long header, DCID/SCID lengths in one byte (each 0 or length + 3) */
-		rd_skip(&r, 4);
-		uint8_t cil = rd_u8(&r);
-		uint8_t dl = cil >> 4 ? (uint8_t)((cil >> 4) + 3) : 0, sl = cil & 15 ? (uint8_t)((cil & 15) + 3) : 0;
-		for (uint8_t i = 0; i < dl; i++)
-			cid = cid << 8 | rd_u8(&r);
-		rd_skip(&r, sl);
-		has_cid = dl == 8;
-		unsigned pnl = (flags & 3u) + 1;
-		for (unsigned i = 0; i < pnl; i++)
-			pkn = pkn << 8 | rd_u8(&r);
-	} else if (flags & 0x40) {
-		/* Q046+: short header; the client's packets carry the 8-byte CID */
-		if (from_client) {
-			for (int i = 0; i < 8; i++)
-				cid = cid << 8 | rd_u8(&r);
-			has_cid = 1;
-		}
-		unsigned pnl = (flags & 3u) + 1;
-		for (unsigned i = 0; i < pnl; i++)
-			pkn = pkn << 8 | rd_u8(&r);
-	} else {
-		if (flags & 0x08) {
-			for (int i = 0; i < 8; i++)
-				cid = cid << 8 | rd_u8(&r);
-			has_cid = 1;
-		}
-		if (flags & 0x01 && from_client)
-			rd_skip(&r, 4);
-		if (flags & 0x04 && !from_client)
-			rd_skip(&r, 32);
-		static const uint8_t pnls[4] = { 1, 2, 4, 6 };
-		unsigned pnl = pnls[(flags >> 4) & 3];
-		for (unsigned i = 0; i < pnl; i++)
-			pkn = pkn << 8 | rd_u8(&r);
-	}
-	if (!rd_ok(&r)) {
-		ctx->anomalies++;
-		return;
-	}
-	if (from_client && (flags & 0x81) && rd_left(&r) > 12) {
-		/* unencrypted: a 12-byte message hash, then a STREAM frame carrying a CHLO message */
-		rd_skip(&r, 12);
-		uint8_t ft = rd_u8(&r);
-		if (ft & 0x80) {
-			unsigned ol = (ft >> 2) & 7;
-			rd_skip(&r, (ft & 3u) + 1 + (ol ? ol + 1 : 0) + (ft & 0x20 ? 2 : 0));
-			const uint8_t *tag = rd_bytes(&r, 4);
-			chlo = tag && memcmp(tag, "CHLO", 4) == 0;
-		}
-	}
-	proto_info_printf(ctx, "%s, PKN: %llu", chlo ? "Client Hello" : "Payload (Encrypted)", (unsigned long long)pkn);
-	if (has_cid)
-		proto_info_printf(ctx, ", CID: %llu", (unsigned long long)cid);
-}
-
 /* One long-header packet at the start of `d`; returns its length (0: stop). */
 static uint32_t quic_long(struct proto_ctx *ctx, struct quic_dir *st, struct quic_dir *conn, uint8_t dir,
 			  struct slice d)
@@ -701,7 +628,7 @@ static uint32_t quic_long(struct proto_ctx *ctx, struct quic_dir *st, struct qui
 	}
 	uint32_t plen = pn_off + (uint32_t)len;
 	proto_field_u(ctx, QF_PACKET_LENGTH, plen);
-	if (type == QPT_INITIAL && (quic_version_known(version) || !quic_version_gquic(version)))
+	if (type == QPT_INITIAL)
 		quic_initial(ctx, st, conn, from_client, (struct slice){ d.p, plen }, pn_off, version);
 	return plen;
 }
@@ -778,28 +705,6 @@ static struct proto_res quic_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 {
 	struct quic_dir *st = ctx->state;
 	struct quic_dir *conn = quic_conn(ctx);
-	struct rd r = rd_make(d.p, d.len);
-	uint8_t first = rd_u8(&r);
-	if (!rd_ok(&r))
-		return quic_res(PROTO_OK, d.len);
-	/* gQUIC: a long header with a Q0xx version, or an old public header with the version flag */
-	if (!conn->gquic && d.len >= 13) {
-		uint32_t v5 = (uint32_t)d.p[1] << 24 | (uint32_t)d.p[2] << 16 | (uint32_t)d.p[3] << 8 | d.p[4];
-		uint32_t v9 = (uint32_t)d.p[9] << 24 | (uint32_t)d.p[10] << 16 | (uint32_t)d.p[11] << 8 | d.p[12];
-		if (((first & 0x80) && quic_version_gquic(v5)) || (!(first & 0x80) && (first & 0x09) == 0x09 &&
-								   quic_version_gquic(v9)))
-			conn->gquic = 1;
-	}
-	int from_client = conn->have_client ? conn->client_dir == dir : dir == 0;
-	if (conn->gquic) {
-		if (!conn->have_client) {
-			conn->have_client = 1;
-			conn->client_dir = dir;
-			from_client = 1;
-		}
-		quic_gquic(ctx, d, from_client);
-		return quic_res(PROTO_OK, d.len);
-	}
 	uint32_t off = 0;
 	struct slice dcid0 = { NULL, 0 };
 	int unknown = 0;
@@ -839,8 +744,8 @@ static enum proto_probe quic_probe(uint8_t l4, struct slice d)
 	if (!rd_ok(&r))
 		return PROBE_NO;
 	if (first & 0x80) {
-		if (quic_version_gquic(version))
-			return PROBE_YES;
+		if (gquic_version(version))
+			return PROBE_NO; /* Google QUIC: gquic.c */
 		int grease = (version & 0x0f0f0f0fu) == 0x0a0a0a0au;
 		if (!(first & 0x40) || !(quic_version_known(version) || grease) || dcil > QUIC_CID_MAX)
 			return PROBE_NO;
@@ -868,9 +773,6 @@ static enum proto_probe quic_probe(uint8_t l4, struct slice d)
 		uint64_t len = quic_varint(&r);
 		return rd_ok(&r) && len >= 20 && len <= rd_left(&r) ? PROBE_YES : PROBE_NO;
 	}
-	if ((first & 0x89) == 0x09 && d.len >= 13 &&
-	    quic_version_gquic((uint32_t)d.p[9] << 24 | (uint32_t)d.p[10] << 16 | (uint32_t)d.p[11] << 8 | d.p[12]))
-		return PROBE_YES;
 	return PROBE_NO;
 }
 
@@ -905,7 +807,7 @@ static const char *quic_version_name(uint32_t v, char *buf, size_t n)
 static void quic_flow_end(struct proto_ctx *ctx)
 {
 	struct quic_dir *conn = quic_conn(ctx);
-	if (!conn->have_client || conn->logged || conn->gquic || !proto_records_on(ctx))
+	if (!conn->have_client || conn->logged || !proto_records_on(ctx))
 		return;
 	conn->logged = 1;
 	const struct quic_dir *other = ctx->state == (void *)conn ? ctx->peer : ctx->state;

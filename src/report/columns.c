@@ -225,7 +225,7 @@ static void info_tcp(const struct pkt *p, const struct flow_pkt *fp, struct obuf
 			return;
 		}
 		if (fp->app_info == PROTO_INFO_CLEAR) {
-			obuf_puts(o, INFO_REASSEMBLED + 1);
+			obuf_puts(o, &INFO_REASSEMBLED[1]);
 			return;
 		}
 	}
