@@ -358,6 +358,7 @@ static uint8_t ftype_of(uint8_t pf)
 	case PF_IPV4: return FT_IPV4;
 	case PF_IPV6: return FT_IPV6;
 	case PF_INT: return FT_INT;
+	case PF_ETHER: return FT_ETHER;
 	default: return FT_NONE;
 	}
 }
@@ -441,6 +442,10 @@ static int app_field_get(const struct field_def *fd, struct fctx *c, struct fval
 			v->b = f->v.p;
 			v->blen = f->len;
 			return f->type == PF_STR && f->len == (fd->type == FT_IPV4 ? 4u : 16u);
+		case FT_ETHER:
+			v->b = f->v.p;
+			v->blen = f->len;
+			return f->type == PF_STR && f->len == 6;
 		case FT_INT:
 			v->i = f->v.i;
 			return 1;

@@ -35,7 +35,7 @@ static const struct proto_field dhcp_fields[] = {
 	{ "dhcp.ip.your", PF_IPV4, 0, "Your (client) IP address" },
 	{ "dhcp.ip.server", PF_IPV4, 0, "Next server IP address" },
 	{ "dhcp.ip.relay", PF_IPV4, 0, "Relay agent IP address" },
-	{ "dhcp.hw.mac_addr", PF_STR, 0, "Client MAC address" },
+	{ "dhcp.hw.mac_addr", PF_ETHER, 0, "Client MAC address" },
 	{ "dhcp.option.type", PF_UINT, 0, "Option" },
 	{ "dhcp.option.dhcp", PF_UINT, 0, "DHCP" },
 	{ "dhcp.option.requested_ip_address", PF_IPV4, 0, "Requested IP Address" },
@@ -350,7 +350,7 @@ static struct proto_res dhcp_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 	dhcp_field_b(ctx, DHCP_F_SIADDR, siaddr, 4);
 	dhcp_field_b(ctx, DHCP_F_GIADDR, giaddr, 4);
 	if (have_mac)
-		proto_field_s(ctx, DHCP_F_MAC, proto_slice_cstr(st->mac));
+		proto_field_s(ctx, DHCP_F_MAC, (struct slice){ chaddr, 6 });
 	rd_skip(&r, 64 + 128); /* sname, file */
 	if (!rd_ok(&r)) {
 		ctx->anomalies++;

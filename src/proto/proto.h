@@ -68,6 +68,7 @@ enum proto_ftype {
 	PF_IPV4,       /* 4 bytes */
 	PF_IPV6,       /* 16 bytes */
 	PF_INT,
+	PF_ETHER,      /* 6 bytes, a MAC address */
 };
 
 struct proto_field {

@@ -362,6 +362,10 @@ static void tree_app_value(const struct proto_field *f, const struct proto_fv *v
 		if (v->type == PF_STR)
 			obuf_hex(o, v->v.p, v->len, ':');
 		break;
+	case PF_ETHER:
+		if (v->type == PF_STR && v->len == 6)
+			obuf_mac(o, v->v.p);
+		break;
 	case PF_STR:
 		if (v->type == PF_STR)
 			obuf_put_field_text(o, v->v.p, v->len); /* wire text: escaped */
