@@ -22,7 +22,6 @@ struct dhcp_state {
 	uint32_t bad;
 	char mac[18];                 /* "aa:bb:cc:dd:ee:ff" of the current message */
 	char xid[12];                 /* "0x%08x" of the current message */
-	char cid_mac[18];             /* option 61 of hardware type 1, as a MAC address */
 	char fqdn[DHCP_NAME_MAX];     /* option 81 name, decoded from DNS wire format */
 };
 
@@ -214,9 +213,7 @@ static void dhcp_options(struct proto_ctx *ctx, struct dhcp_state *st, struct rd
 		case 61:
 			m->client_id = v;
 			if (len == 7 && p[0] == 1) { /* hardware type Ethernet: shown as a MAC address */
-				snprintf(st->cid_mac, sizeof st->cid_mac, "%02x:%02x:%02x:%02x:%02x:%02x", p[1], p[2],
-					 p[3], p[4], p[5], p[6]);
-				proto_field_s(ctx, DHCP_F_MAC, proto_slice_cstr(st->cid_mac));
+				proto_field_s(ctx, DHCP_F_MAC, (struct slice){ p + 1, 6 });
 			} else {
 				dhcp_field_b(ctx, DHCP_F_CLIENTID, p, len);
 			}
