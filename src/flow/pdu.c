@@ -12,6 +12,23 @@
 
 enum pdu_end { PDU_END_NONE = 0, PDU_END_EXACT, PDU_END_CLOSE };
 
+/* One PDU that spread over several segments, as tshark's reassembly table holds it (see
+ * pdu_msp_note). */
+struct pdu_msp {
+	uint32_t start;     /* sequence number of its first byte */
+	uint32_t end;       /* where its reassembly ends (one past the last byte it takes) */
+	uint8_t used;
+	uint8_t kind;       /* enum pdu_end: how `end` is known (NONE: "one more segment") */
+	uint8_t holed;      /* enum pdu_holes */
+};
+
+struct pdu_hole {
+	uint32_t from, to;  /* missing bytes [from, to) */
+};
+
+#define PDU_MSP_MAX 8
+#define PDU_HOLES_MAX 4
+
 struct pdu_dir {
 	uint32_t nxt;       /* absolute sequence number expected next */
 	uint32_t start;     /* mid: sequence number where the current PDU started */
@@ -19,9 +36,13 @@ struct pdu_dir {
 	uint8_t have_nxt;
 	uint8_t mid;        /* inside a PDU that has not ended */
 	uint8_t known_end;  /* enum pdu_end */
-	uint8_t pad;
+	uint8_t nholes;     /* entries of hole[] */
 	uint32_t boff, blen, bcap; /* kept tail: buf[boff .. boff+blen) */
+	uint32_t hstart;    /* start of the PDU whose missing bytes hole[] lists */
+	uint8_t msp_next;   /* slot of msp[] written next when none matches */
 	uint8_t *buf;       /* owned (malloc); NULL when nothing is kept */
+	struct pdu_msp msp[PDU_MSP_MAX]; /* the latest multi-segment PDUs */
+	struct pdu_hole hole[PDU_HOLES_MAX];
 };
 
 struct pdu_conv {
@@ -252,6 +273,195 @@ static void pdu_run(const struct proto_desc *pd, struct proto_ctx *ctx, uint8_t 
 	}
 	o->info = ctx->info;
 	o->line = ctx->info_line;
+}
+
+/* ---- tshark's table of multi-segment PDUs --------------------------------------------------
+ * tshark remembers, per direction, every PDU that spread over several segments: where it starts,
+ * where its reassembly ends, and which of its bytes it got. A segment that is not simply the next
+ * in-order data is placed with that table, looking only at the PDU with the highest start below
+ * the segment's sequence number (a PDU that starts later hides the ones before it):
+ *  - old data (a fast retransmission) that copies such a PDU's first segment is left to TCP;
+ *    old data falling inside such a PDU joins it ("[TCP segment of a reassembled PDU]"), even
+ *    when that PDU ended long ago; other old data is dissected afresh;
+ *  - an out-of-order segment lying wholly inside such a PDU joins it and is marked the same way,
+ *    unless it brings the last bytes an ended PDU lacked: then nothing is marked.
+ * A PDU waiting for "one more segment" ends one byte past the data seen so far: the next segment
+ * joins it whole and completes it (one after a gap does not join it). A PDU waiting for the
+ * close has no end. A PDU that lost bytes (a gap inside it) is not reassembled until they come
+ * (a fast retransmission or an out-of-order segment): when its last segment comes first, that
+ * segment is only marked as one of its segments.
+ * We keep the latest few PDUs, and which bytes are missing for the latest one that lost some
+ * (the others that lost some are taken as never completing). */
+
+enum pdu_holes { PDU_WHOLE = 0, PDU_HOLES, PDU_HOLES_FOR_GOOD };
+
+static struct pdu_msp *pdu_msp_at(struct pdu_dir *d, uint32_t start)
+{
+	for (uint32_t i = 0; i < PDU_MSP_MAX; i++)
+		if (d->msp[i].used && d->msp[i].start == start)
+			return &d->msp[i];
+	return NULL;
+}
+
+/* The entry of the PDU starting at `start` (the oldest one is replaced for a new PDU). */
+static struct pdu_msp *pdu_msp_put(struct pdu_dir *d, uint32_t start, uint8_t kind, uint32_t end)
+{
+	struct pdu_msp *m = pdu_msp_at(d, start);
+	if (!m) {
+		m = &d->msp[d->msp_next];
+		d->msp_next = (uint8_t)((d->msp_next + 1) % PDU_MSP_MAX);
+		if (m->used && d->nholes && d->hstart == m->start)
+			d->nholes = 0;
+		memset(m, 0, sizeof *m);
+		m->used = 1;
+		m->start = start;
+	}
+	m->kind = kind;
+	m->end = end;
+	return m;
+}
+
+/* The open PDU's entry (NULL: none open, or not spread over segments yet). */
+static struct pdu_msp *pdu_msp_live(struct pdu_dir *d)
+{
+	return d->mid ? pdu_msp_at(d, d->start) : NULL;
+}
+
+/* Brings the table up to date after in-order data ending at `segend` went to the dissector:
+ * `was_mid`/`prev_start` describe the PDU open before the segment. */
+static void pdu_msp_note(struct pdu_dir *d, int was_mid, uint32_t prev_start, uint32_t segend)
+{
+	if (was_mid && (!d->mid || d->start != prev_start)) {
+		struct pdu_msp *m = pdu_msp_at(d, prev_start);
+		if (m && m->kind != PDU_END_EXACT) { /* it took the whole completing segment */
+			m->end = segend;
+			m->kind = PDU_END_EXACT;
+		}
+	}
+	if (d->mid)
+		pdu_msp_put(d, d->start, d->known_end, d->known_end == PDU_END_EXACT ? d->end : segend + 1);
+}
+
+/* The PDU `m` lost [from, to). */
+static void pdu_msp_hole(struct pdu_dir *d, struct pdu_msp *m, uint32_t from, uint32_t to)
+{
+	if (m->holed == PDU_HOLES_FOR_GOOD || !SEQ_LT(from, to))
+		return;
+	if (m->holed != PDU_HOLES || d->hstart != m->start) {
+		/* the holes listed are another PDU's: that one keeps them for good */
+		struct pdu_msp *o = d->nholes ? pdu_msp_at(d, d->hstart) : NULL;
+		if (o && o != m)
+			o->holed = PDU_HOLES_FOR_GOOD;
+		d->nholes = 0;
+		d->hstart = m->start;
+	}
+	if (d->nholes == PDU_HOLES_MAX) {
+		m->holed = PDU_HOLES_FOR_GOOD;
+		return;
+	}
+	d->hole[d->nholes].from = from;
+	d->hole[d->nholes].to = to;
+	d->nholes++;
+	m->holed = PDU_HOLES;
+}
+
+/* [from, to) of `m` came after all. Returns 1 when that makes `m` whole. */
+static int pdu_msp_fill(struct pdu_dir *d, struct pdu_msp *m, uint32_t from, uint32_t to)
+{
+	if (m->holed != PDU_HOLES || d->hstart != m->start)
+		return 0;
+	for (uint32_t i = 0; i < d->nholes;) {
+		struct pdu_hole *h = &d->hole[i];
+		if (!SEQ_LT(from, h->to) || !SEQ_LT(h->from, to)) {
+			i++;
+		} else if (!SEQ_LT(h->from, from) && !SEQ_LT(to, h->to)) { /* filled */
+			d->hole[i] = d->hole[--d->nholes];
+		} else if (!SEQ_LT(h->from, from)) {
+			h->from = to;
+			i++;
+		} else if (!SEQ_LT(to, h->to)) {
+			h->to = from;
+			i++;
+		} else if (d->nholes == PDU_HOLES_MAX) { /* filled in its middle, no room to split */
+			m->holed = PDU_HOLES_FOR_GOOD;
+			return 0;
+		} else {
+			d->hole[d->nholes].from = to;
+			d->hole[d->nholes].to = h->to;
+			d->nholes++;
+			h->to = from;
+			i++;
+		}
+	}
+	if (d->nholes)
+		return 0;
+	m->holed = PDU_WHOLE;
+	return 1;
+}
+
+/* The PDU tshark's lookup finds for data at `seq`: the one with the highest start below it. */
+static struct pdu_msp *pdu_msp_find(struct pdu_dir *d, uint32_t seq)
+{
+	struct pdu_msp *best = NULL;
+	for (uint32_t i = 0; i < PDU_MSP_MAX; i++) {
+		struct pdu_msp *m = &d->msp[i];
+		if (m->used && SEQ_LT(m->start, seq) && (!best || SEQ_LT(best->start, m->start)))
+			best = m;
+	}
+	return best;
+}
+
+/* Whether [seq, segend) starts inside the PDU `m` (`whole`: lies wholly inside it). */
+static int pdu_msp_holds(const struct pdu_msp *m, uint32_t seq, uint32_t segend, int whole)
+{
+	if (!m)
+		return 0;
+	if (m->kind == PDU_END_CLOSE)
+		return 1;
+	return whole ? SEQ_LT(segend, m->end) : SEQ_LT(seq, m->end);
+}
+
+enum pdu_old { PDU_OLD_AFRESH = 0, PDU_OLD_FIRST, PDU_OLD_INSIDE };
+
+/* Where old data [seq, segend) goes, as tshark places it (see above); the PDU it joins records
+ * the bytes. A PDU waiting for one more segment is completed by it: tshark dissects that PDU
+ * then, which we approximate by dissecting the segment afresh (the PDU's first bytes are no
+ * longer kept). */
+static enum pdu_old pdu_old_place(struct pdu_dir *d, uint32_t seq, uint32_t segend)
+{
+	for (uint32_t i = 0; i < PDU_MSP_MAX; i++) {
+		const struct pdu_msp *m = &d->msp[i];
+		if (m->used && m->start == seq && (m->kind == PDU_END_CLOSE || !SEQ_LT(m->end, segend)))
+			return PDU_OLD_FIRST;
+	}
+	struct pdu_msp *m = pdu_msp_find(d, seq);
+	if (!pdu_msp_holds(m, seq, segend, 0))
+		return PDU_OLD_AFRESH;
+	if (m->kind == PDU_END_NONE && m != pdu_msp_live(d)) {
+		m->kind = PDU_END_EXACT;
+		m->end = segend;
+		return PDU_OLD_AFRESH;
+	}
+	pdu_msp_fill(d, m, seq, segend);
+	return PDU_OLD_INSIDE;
+}
+
+/* An out-of-order segment: 1 when tshark marks it as a segment of a PDU (see above). */
+static int pdu_ooo_place(struct pdu_dir *d, uint32_t seq, uint32_t segend)
+{
+	struct pdu_msp *m = pdu_msp_find(d, seq);
+	if (!pdu_msp_holds(m, seq, segend, 1))
+		return 0;
+	return !(pdu_msp_fill(d, m, seq, segend) && m != pdu_msp_live(d));
+}
+
+/* Whether a PDU in the table starts after `seq` (it would hide a PDU starting at `seq`). */
+static int pdu_msp_after(const struct pdu_dir *d, uint32_t seq)
+{
+	for (uint32_t i = 0; i < PDU_MSP_MAX; i++)
+		if (d->msp[i].used && SEQ_LT(seq, d->msp[i].start))
+			return 1;
+	return 0;
 }
 
 /* Endpoints announced over TCP for future TCP conversations (FTP data channels). Few are
@@ -487,6 +697,89 @@ static void pdu_handover(struct pdu_conv **pcp, const char *name, const struct p
 	*pcp = pc;
 }
 
+/* The FIN of a direction whose PDU runs until the close (every byte before it seen): the PDU
+ * ends in this packet, and tshark shows it here. The dissector finishes it and writes the
+ * columns. A PDU with a hole is never reassembled: nothing is shown (returns 0). */
+static int pdu_close(struct pdu_conv *pc, const struct proto_desc *pd, uint8_t dir, const struct pkt *p,
+		     struct flow_pkt *out, const struct pdu_io *io)
+{
+	struct pdu_dir *d = &pc->d[dir];
+	const struct pdu_msp *m = pdu_msp_live(d);
+	d->mid = 0;
+	d->known_end = PDU_END_NONE;
+	if (m && m->holed != PDU_WHOLE)
+		return 0;
+	if (pd->close) {
+		struct proto_ctx ctx;
+		pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p, p->tcp.sport, p->tcp.dport, io, PROTO_L4_TCP);
+		if (!pc->visible)
+			ctx.out = NULL;
+		pd->close(&ctx, dir);
+		pc->anomalies += ctx.anomalies;
+	}
+	if (!pc->visible)
+		return 1;
+	out->app_proto = (uint8_t)(pc->proto + 1);
+	out->pdu = (uint8_t)((out->pdu & ~FP_PDU_SEGMENT) | FP_PDU_DONE);
+	if (io && io->out && io->out->shown)
+		out->app = io->out;
+	return 1;
+}
+
+/* A FIN without payload while a PDU runs until the close. After a gap, the PDU ends at the FIN
+ * without its missing bytes: shown nowhere, unless out-of-order segments bring them all. */
+static void pdu_fin(struct pdu_conv *pc, const struct proto_desc *pd, uint8_t dir, const struct pkt *p,
+		    struct flow_pkt *out, const struct pdu_io *io)
+{
+	struct pdu_dir *d = &pc->d[dir];
+	uint32_t seq = p->tcp.seq;
+	if (seq == d->nxt) {
+		pdu_close(pc, pd, dir, p, out, io);
+		return;
+	}
+	struct pdu_msp *m = pdu_msp_live(d);
+	if (!m || !SEQ_LT(d->nxt, seq))
+		return;
+	pdu_msp_hole(d, m, d->nxt, seq);
+	m->kind = PDU_END_EXACT;
+	m->end = seq;
+	d->mid = 0;
+	d->known_end = PDU_END_NONE;
+}
+
+/* A re-dissected copy left a PDU open that later data falls into (see pdu_msp_place): the
+ * direction continues from it, at the end of the copy; the table is kept. */
+static void pdu_dir_adopt(struct pdu_dir *d, const struct pdu_dir *tmp, uint32_t segend)
+{
+	pdu_dir_drop(d);
+	d->start = tmp->start;
+	d->end = tmp->end;
+	d->mid = tmp->mid;
+	d->known_end = tmp->known_end;
+	d->boff = tmp->boff;
+	d->blen = tmp->blen;
+	d->bcap = tmp->bcap;
+	d->buf = tmp->buf;
+	d->nxt = segend;
+	d->have_nxt = 1;
+	pdu_msp_note(d, 0, 0, segend);
+}
+
+/* A conversation that no dissector took at its first payload: having no dissector for its
+ * ports, tshark tries its heuristic dissectors again on each later segment, so HTTP inside a
+ * SOCKS tunnel on an unassigned port is found at the first request. Each later in-order
+ * segment is probed the same way, by content only (the ports were looked at the first time). */
+static struct pdu_conv *pdu_reprobe(const struct pkt_tcp *t, struct slice seg, const struct flow_pkt *out)
+{
+	if (!seg.len || seg.len < t->len || (out->analysis & (TA_OOO | TA_FAST_RETRANS)))
+		return NULL;
+	int by_content = 0;
+	int idx = registry_select(PROTO_L4_TCP, t->sport, t->dport, seg, &by_content);
+	if (idx < 0 || !by_content)
+		return NULL;
+	return pdu_conv_new(idx, by_content, t->sport, t->dport);
+}
+
 void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, struct flow_pkt *out,
 		     const struct pdu_io *io)
 {
@@ -518,6 +811,11 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 		*pcp = pc ? pc : &pdu_none;
 		if (!pc)
 			return;
+	} else if (pc->none) {
+		pc = pdu_reprobe(t, seg, out);
+		if (!pc)
+			return;
+		*pcp = pc;
 	}
 	if (pc->none || pc->dead)
 		return;
@@ -525,12 +823,8 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 	struct pdu_dir *d = &pc->d[dir];
 	uint8_t fin = (t->flags & TH_FIN) != 0;
 	if (!seg.len) {
-		if (fin && d->mid && d->known_end == PDU_END_CLOSE && pc->visible) {
-			out->app_proto = (uint8_t)(pc->proto + 1);
-			out->pdu |= FP_PDU_DONE;
-			d->mid = 0;
-			d->known_end = PDU_END_NONE;
-		}
+		if (fin && d->mid && d->known_end == PDU_END_CLOSE && d->have_nxt)
+			pdu_fin(pc, pd, dir, p, out, io);
 		return;
 	}
 	if (seg.len < t->len) /* cut by the snapshot length: the stream has a hole here */
@@ -538,9 +832,8 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 	uint32_t seq = t->seq;
 	if (out->analysis & TA_OOO) {
 		/* tshark does not give it to the dissector, but adds it to a multi-segment PDU
-		 * of known extent it falls in */
-		if (pc->visible && d->mid && d->known_end != PDU_END_NONE && !SEQ_LT(seq, d->start) &&
-		    (d->known_end == PDU_END_CLOSE || SEQ_LT(seq + seg.len, d->end))) {
+		 * it lies in */
+		if (pdu_ooo_place(d, seq, seq + seg.len) && pc->visible) {
 			out->app_proto = (uint8_t)(pc->proto + 1);
 			out->pdu |= FP_PDU_SEGMENT;
 		}
@@ -555,8 +848,18 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 	int32_t diff = (int32_t)(seq - d->nxt);
 	if (diff < 0 && !SEQ_LT(d->nxt, seq + seg.len)) {
 		/* data seen before, handed over again (fast or spurious retransmission; often the
-		 * first copy was not captured): tshark dissects it afresh at its sequence number,
-		 * and a PDU left unfinished there becomes the one later segments fall into */
+		 * first copy was not captured): placed with tshark's table of multi-segment PDUs */
+		enum pdu_old where = pdu_old_place(d, seq, seq + seg.len);
+		if (where != PDU_OLD_AFRESH) {
+			if (where == PDU_OLD_INSIDE && pc->visible) {
+				out->app_proto = (uint8_t)(pc->proto + 1);
+				out->pdu |= FP_PDU_SEGMENT;
+			}
+			return;
+		}
+		/* elsewhere tshark dissects it afresh at its sequence number, and a PDU left
+		 * unfinished there becomes the one later segments fall into, unless one that
+		 * starts later hides it */
 		_Alignas(16) unsigned char scratch[4096];
 		if (pc->stride > sizeof scratch)
 			return;
@@ -567,15 +870,16 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 		pdu_ctx_init(&ctx, pc, scratch, dir, p, t->sport, t->dport, io, PROTO_L4_TCP);
 		ctx.env = NULL; /* dissected afresh for the columns; its records were emitted the first time */
 		pdu_run(pd, &ctx, dir, seg, &tmp, seq + seg.len, &o, 0);
-		if (!o.failed && tmp.mid && tmp.known_end != PDU_END_NONE) {
-			pdu_dir_drop(d);
+		if (!o.failed && tmp.mid && tmp.known_end != PDU_END_NONE && !pdu_msp_after(d, seq)) {
 			if (pd->fini)
 				pd->fini(pdu_state(pc, dir));
 			memcpy(pdu_state(pc, dir), scratch, pc->stride);
-			tmp.nxt = seq + seg.len;
-			tmp.have_nxt = 1;
-			*d = tmp;
+			pdu_dir_adopt(d, &tmp, seq + seg.len);
 		} else {
+			if (!o.failed && tmp.mid) /* hidden: it lacks the data seen after the copy */
+				pdu_msp_put(d, tmp.start, tmp.known_end,
+					    tmp.known_end == PDU_END_EXACT ? tmp.end : seq + seg.len + 1)->holed =
+					PDU_HOLES_FOR_GOOD;
 			pdu_dir_drop(&tmp);
 			if (pd->fini)
 				pd->fini(scratch);
@@ -588,10 +892,18 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 			seg.len -= (uint32_t)-diff;
 			seq = d->nxt;
 		} else if (diff > 0) {
+			/* the open PDU lost the bytes up to its end at most */
+			struct pdu_msp *open = pdu_msp_live(d);
+			if (open)
+				pdu_msp_hole(d, open, d->nxt,
+					     open->kind == PDU_END_EXACT && SEQ_LT(open->end, seq) ? open->end : seq);
 			pdu_ctx_init(&ctx, pc, pdu_state(pc, dir), dir, p, t->sport, t->dport, io, PROTO_L4_TCP);
 			if (d->blen || !pd->skip || pd->skip(&ctx, dir, (uint32_t)diff) < 0)
 				pdu_dir_restart(pc, pd, dir);
 		}
+		const struct pdu_msp *lm = pdu_msp_live(d);
+		int was_mid = d->mid, holed = lm && lm->holed != PDU_WHOLE;
+		uint32_t prev_start = d->start;
 		uint32_t segend = seq + seg.len;
 		int called = !(d->mid && ((d->known_end == PDU_END_EXACT && SEQ_LT(segend, d->end)) ||
 					  d->known_end == PDU_END_CLOSE));
@@ -614,6 +926,13 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 		pc->anomalies += ctx.anomalies;
 		pdu_expectations(pc, &ctx, io);
 		d->nxt = segend;
+		pdu_msp_note(d, was_mid, prev_start, segend);
+		if (holed && o.done && !o.failed) {
+			/* the PDU with a hole ends here: tshark shows a segment of it */
+			o.done = 0;
+			called = 0;
+			pdu_out_hide(io);
+		}
 		if (!called) {
 			o.info = PROTO_INFO_KEEP;
 			o.line.p = NULL;
@@ -626,11 +945,8 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 			pdu_out_hide(io);
 			return;
 		}
-		if (fin && d->mid && d->known_end == PDU_END_CLOSE) {
+		if (fin && d->mid && d->known_end == PDU_END_CLOSE && pdu_close(pc, pd, dir, p, out, io))
 			o.done = 1;
-			d->mid = 0;
-			d->known_end = PDU_END_NONE;
-		}
 	}
 	if (!pc->visible || o.failed) {
 		pdu_out_hide(io);

@@ -33,10 +33,13 @@ struct pdu_io {
 #define PDU_BUF_CAP 32768
 
 /* Handles one TCP segment after sequence analysis (out->analysis is set). The caller does not
- * call it for retransmitted, out-of-order or keep-alive segments (tshark does not give them to
- * a dissector). *pc is NULL for a new conversation; a dissector is chosen at the first payload
- * and the state allocated then (flows no dissector claims get a shared empty marker). Sets
- * out->app_proto, out->pdu, out->app_info and out->app_line. */
+ * call it for retransmitted (other than fast), spurious or keep-alive segments (tshark does not
+ * give them to a dissector); out-of-order segments and fast retransmissions are placed with
+ * tshark's table of multi-segment PDUs, kept per direction. *pc is NULL for a new conversation;
+ * a dissector is chosen at the first payload and the state allocated then (flows no dissector
+ * claims get a shared empty marker, and each later in-order payload is probed by content, as
+ * tshark's heuristic dissectors are tried again). Sets out->app_proto, out->pdu, out->app_info
+ * and out->app_line. */
 void pdu_tcp_segment(struct pdu_conv **pc, const struct pkt *p, uint8_t dir, struct flow_pkt *out,
 		     const struct pdu_io *io);
 

@@ -94,6 +94,7 @@ struct http_state {
 	uint64_t left;
 	uint32_t msgs;
 	uint8_t switched;       /* a 101 response switched the connection to another protocol */
+	uint8_t huge;           /* HTTP_BODY_LEN: the Content-Length is past 2^31 - 1 */
 	uint32_t depth;         /* requests started in this direction */
 	uint64_t kept_frame;    /* frame that finished the messages in `kept` */
 	struct http_msg *cur;   /* owned: the message being framed (NULL: none or out of memory) */
@@ -1192,6 +1193,15 @@ static struct proto_res http_continuation(struct proto_ctx *ctx, uint32_t n)
 	return http_res(PROTO_OK, n, 0);
 }
 
+/* What a body of known length still needs. tshark does not wait for a Content-Length past
+ * 2^31 - 1 bytes: it reassembles such a body until the connection closes. */
+static uint32_t http_body_need(const struct http_state *st)
+{
+	if (st->huge)
+		return PROTO_UNTIL_CLOSE;
+	return st->left > UINT32_MAX - 1 ? 0 : (uint32_t)st->left;
+}
+
 /* At a message boundary: a start line and the header block. */
 static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_state *st, struct slice d)
 {
@@ -1314,7 +1324,8 @@ static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_stat
 		http_body_in(ctx, m, d.p + hdr_len, (uint32_t)avail);
 		st->phase = HTTP_BODY_LEN;
 		st->left = clen - avail;
-		return http_res(PROTO_NEED_MORE, d.len, st->left > UINT32_MAX - 1 ? 0 : (uint32_t)st->left);
+		st->huge = clen > INT32_MAX;
+		return http_res(PROTO_NEED_MORE, d.len, http_body_need(st));
 	}
 	http_body_in(ctx, m, d.p + hdr_len, d.len - hdr_len);
 	st->phase = HTTP_BODY_CLOSE;
@@ -1413,7 +1424,7 @@ static struct proto_res http_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 		}
 		http_body_in(ctx, st->cur, d.p, d.len);
 		st->left -= d.len;
-		return http_res(PROTO_NEED_MORE, d.len, st->left > UINT32_MAX - 1 ? 0 : (uint32_t)st->left);
+		return http_res(PROTO_NEED_MORE, d.len, http_body_need(st));
 	case HTTP_BODY_CLOSE:
 		http_body_in(ctx, st->cur, d.p, d.len);
 		return http_res(PROTO_NEED_MORE, d.len, PROTO_UNTIL_CLOSE);
@@ -1441,6 +1452,20 @@ static int http_skip(struct proto_ctx *ctx, uint8_t dir, uint32_t n)
 		st->cur->wire_len += n;
 	}
 	return in_step ? 0 : -1;
+}
+
+/* The sender closed its side while a body ran until the close: the message ends with the
+ * FIN, and tshark shows it in the FIN's packet (with or without payload). */
+static void http_close(struct proto_ctx *ctx, uint8_t dir)
+{
+	struct http_state *st = ctx->state;
+	(void)dir;
+	if (st->phase != HTTP_BODY_CLOSE && !(st->phase == HTTP_BODY_LEN && st->huge))
+		return;
+	if (st->phase == HTTP_BODY_LEN && st->left && st->cur)
+		st->cur->obj.missing = 1; /* the connection closed before the announced length */
+	st->phase = HTTP_START;
+	http_msg_done(ctx, st, 1);
 }
 
 static void http_init(void *state, uint8_t dir)
@@ -1518,6 +1543,7 @@ const struct proto_desc proto_http = {
 	.fini = http_fini,
 	.parse = http_parse,
 	.skip = http_skip,
+	.close = http_close,
 	.on_flow_end = http_flow_end,
 	.fields = http_fields,
 	.nfields = sizeof http_fields / sizeof http_fields[0],

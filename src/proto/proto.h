@@ -283,6 +283,10 @@ struct proto_desc {
 	 * in step (the bytes fell inside a PDU of known length), -1 when the caller must restart
 	 * the direction from a clean state. */
 	int (*skip)(struct proto_ctx *ctx, uint8_t dir, uint32_t n);
+	/* Optional: the direction's stream ended (FIN, every byte before it seen) while a PDU that
+	 * runs until the close (PROTO_UNTIL_CLOSE) was open: that PDU ends here. The dissector
+	 * finishes it and writes the current packet's columns as for any PDU ending in it. */
+	void (*close)(struct proto_ctx *ctx, uint8_t dir);
 	void (*on_flow_end)(struct proto_ctx *ctx);  /* optional */
 	uint16_t record_kind;    /* kind of record it emits (0: none yet) */
 	/* Per-packet filter fields (Wireshark names), indexed by proto_field_*'s fid. */

@@ -2,8 +2,8 @@
  * directions, with columns, fields and records switched on.
  *
  * Input layout: segments, each  u8 flags (bit 0: direction; bit 1: a gap of `len` bytes
- * instead of data), u16 big-endian length, then the bytes (a short last segment takes what is
- * left). Each direction keeps the unconsumed tail and presents it again with the next segment,
+ * instead of data; bit 2: the segment carries the sender's FIN, given to close() after its
+ * data), u16 big-endian length, then the bytes (a short last segment takes what is left). Each direction keeps the unconsumed tail and presents it again with the next segment,
  * as src/flow/pdu.c does; at the end the flow ends (on_flow_end) and the state is released. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -113,8 +113,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		const uint8_t *seg = data + pos;
 		pos += len;
-		if (d->dead || !len)
+		if (d->dead)
 			continue;
+		if (!len) {
+			if ((flags & 4) && !d->tlen && pd->close) {
+				pd->close(&ctx, dir);
+				fuzz_check_pkt(&pkt);
+			}
+			continue;
+		}
 		if (d->tlen + len > sizeof d->tail) {
 			d->dead = 1;
 			continue;
@@ -140,6 +147,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fuzz_sink += ctx.info_line.p[k];
 		memmove(d->tail, d->tail + off, n - off);
 		d->tlen = n - off;
+		if ((flags & 4) && !d->dead && !d->tlen && pd->close) {
+			memset(&pkt, 0, offsetof(struct proto_pkt, fv));
+			pd->close(&ctx, dir);
+			fuzz_check_pkt(&pkt);
+		}
 	}
 	struct proto_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);

@@ -380,6 +380,34 @@ static void test_records(void)
 	test_report_result(strstr(recs, "[files source=HTTP filename=c mime_type=text/plain") != NULL &&
 				   strstr(recs, "seen_bytes=6") && strstr(recs, "uri=/c") && strstr(recs, "response_body_len=6"),
 			   "close-delimited body: object and record at flow end");
+	/* ... and at the sender's FIN, which shows it in that packet */
+	SP(&s, 0, "GET /d HTTP/1.1\r\nHost: h\r\n\r\n");
+	SP(&s, 1, "HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<p>");
+	recs_len = 0;
+	memset(&s.pkt, 0, sizeof s.pkt);
+	c = sess_ctx(&s, 1);
+	s.pd->close(&c, 1);
+	test_report_result(info_is(&s, "HTTP", "HTTP/1.0 200 OK  (text/html)") && has_field(&s, "http.response.code", "200"),
+			   "FIN ends a close-delimited body: the response's columns and fields");
+	test_report_result(strstr(recs, "uri=/d") && strstr(recs, "response_body_len=3"),
+			   "FIN ends a close-delimited body: its record");
+	recs_len = 0;
+	recs[0] = 0;
+	memset(&s.pkt, 0, sizeof s.pkt);
+	c = sess_ctx(&s, 1);
+	s.pd->close(&c, 1);
+	test_report_result(!s.pkt.shown && recs_len == 0, "a FIN between messages ends nothing");
+	/* tshark does not wait for a Content-Length past 2^31 - 1: such a body runs until the close */
+	SP(&s, 0, "GET /e HTTP/1.1\r\nHost: h\r\n\r\n");
+	SP(&s, 1, "HTTP/1.1 200 OK\r\nContent-Length: 2200000000\r\n\r\nAAAA");
+	memset(&s.pkt, 0, sizeof s.pkt);
+	c = sess_ctx(&s, 1);
+	struct proto_res r = s.pd->parse(&c, 1, (struct slice){ (const uint8_t *)"BB", 2 });
+	test_report_result(r.status == PROTO_NEED_MORE && r.needed == PROTO_UNTIL_CLOSE,
+			   "a body past 2^31 - 1 bytes waits for the close");
+	c = sess_ctx(&s, 1);
+	s.pd->close(&c, 1);
+	test_report_result(info_is(&s, "HTTP", "HTTP/1.1 200 OK "), "and the FIN ends it");
 	sess_fini(&s);
 }
 
