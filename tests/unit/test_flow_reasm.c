@@ -99,7 +99,8 @@ static void send_tcp(struct run *r, int from_srv, uint32_t seq, uint32_t ack, ui
 	t[13] = flags;
 	t[14] = 0xff;
 	t[15] = 0xff;
-	memcpy(t + 20, pl, plen);
+	if (plen)
+		memcpy(t + 20, pl, plen);
 	raw_frame_set(&r->f, b, tot, r->ns, ++r->num);
 	r->ns += 100 * 1000000; /* 100 ms apart: a late segment is a retransmission to the analysis */
 	decode_frame(&r->f, &r->p);

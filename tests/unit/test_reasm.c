@@ -193,7 +193,7 @@ static int diff_run(uint32_t base, uint32_t nseg, int allow_lost)
 		while (mnext < N && have[mnext])
 			mnext++;
 		int rc = seg_in(&d, pool, base + (uint32_t)at, seg, n, &s);
-		ok = rc == 0 && s.len == mnext && !memcmp(s.buf, val, mnext) && d.next == mnext;
+		ok = rc == 0 && s.len == mnext && (!mnext || !memcmp(s.buf, val, mnext)) && d.next == mnext;
 		ok = ok && reasm_dir_check(&d) == 0; /* sorted, disjoint, after next; counters right */
 	}
 	/* the end: holes given up, every held byte delivered after its hole */
