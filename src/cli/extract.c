@@ -240,7 +240,8 @@ static int extract_main(int argc, char **argv, int creds)
 		}
 	}
 	obuf_init(&x.out);
-	struct walk_src src = { .file = file, .rec = extract_on_rec, .obj = creds ? NULL : extract_on_obj, .rec_arg = &x };
+	struct walk_src src = { .file = file, .rec = extract_on_rec, .obj = creds ? NULL : extract_on_obj, .rec_arg = &x,
+				.reasm = 1 };
 	int status = walk_run(&src, extract_on_pkt, NULL, &x);
 	for (uint32_t i = 0; i < EXTRACT_OPEN_MAX; i++)
 		if (x.slot[i].id)

@@ -121,7 +121,7 @@ int cli_follow(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	enum follow_mode mode = FOLLOW_ASCII;
-	int decode = 0;
+	int decode = 0, have_filter = 0;
 	size_t max_pending = FOLLOW_DEFAULT_PENDING;
 	const char *file = NULL, *filter = NULL;
 	int c;
@@ -132,6 +132,7 @@ int cli_follow(int argc, char **argv)
 		case 'Y':
 			if (walk_set_display_filter(optarg) != 0)
 				return EXIT_USAGE;
+			have_filter = 1;
 			break;
 		case 'n': case 'q': break;
 		case 'a': mode = FOLLOW_ASCII; break;
@@ -195,8 +196,10 @@ int cli_follow(int argc, char **argv)
 		obuf_free(&r.dec);
 		return EXIT_BADINPUT;
 	}
+	/* the decoded objects come from reassembled streams, unless -Y selects packets by what the
+	 * packet list (tshark's model) would show */
 	struct walk_src src = { .file = file, .rec = decode ? follow_on_rec : NULL, .obj = decode ? follow_on_obj : NULL,
-				.rec_arg = &r };
+				.rec_arg = &r, .reasm = (uint8_t)(decode && !have_filter) };
 	int status = walk_run(&src, follow_on_pkt, NULL, &r);
 	uint64_t n = follow_finish(r.f);
 	if (!r.write_err)

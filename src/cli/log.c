@@ -95,7 +95,7 @@ int cli_log(int argc, char **argv)
 	int status = EXIT_OK;
 	for (int i = 0; i < nfiles; i++) {
 		struct walk_src src = { .file = files[i], .rec = log_on_rec, .rec_arg = &lr,
-					.decode_as = lr.decode_as, .ndecode_as = lr.ndecode_as };
+					.decode_as = lr.decode_as, .ndecode_as = lr.ndecode_as, .reasm = 1 };
 		int st = walk_run(&src, log_on_pkt, NULL, &lr);
 		obuf_flush(&lr.out, stdout);
 		if (st != EXIT_OK && status == EXIT_OK)

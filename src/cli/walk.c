@@ -19,6 +19,18 @@ static void walk_log_err(const char *path, const struct errbuf *e)
 		log_error("%s: %s", path, e->msg);
 }
 
+/* Holes given up because sleuth's own memory caps left no room (not because the capture lacks
+ * the bytes): the records may miss data the capture has, so the user is told. */
+static void walk_report_reasm(const struct flow_table *ft, const char *name)
+{
+	struct flow_stats st;
+	flow_table_stats(ft, &st);
+	if (st.reasm.gaps_cap)
+		log_warn("%s: TCP reassembly gave up %llu holes at its memory caps (%llu bytes held at most); "
+			 "records after them may be incomplete",
+			 name, (unsigned long long)st.reasm.gaps_cap, (unsigned long long)st.reasm.peak_bytes);
+}
+
 static volatile sig_atomic_t walk_stop;
 static struct dfilter *walk_df;       /* -Y of the next walk (cli-wide: one command per process) */
 static struct obuf walk_proto, walk_info, walk_chain;
@@ -117,6 +129,7 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 	fc.decode_as = src->decode_as;
 	fc.ndecode_as = src->ndecode_as;
 	fc.no_dissect = src->no_dissect;
+	fc.reasm = src->reasm;
 	struct flow_table *ft = NULL;
 	struct ipfrag_config ic;
 	ipfrag_config_default(&ic);
@@ -149,6 +162,7 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 	}
 	if (src->rec || src->obj)
 		flow_table_finish(ft);
+	walk_report_reasm(ft, src->file ? src->file : src->iface);
 	if (on_end) /* what could be read is written out before the error is reported */
 		on_end(arg, cap);
 	if (rc < 0) {

@@ -32,6 +32,8 @@ struct walk_src {
 	const struct proto_decode_as *decode_as; /* -d: forced dissectors; may be NULL */
 	uint8_t ndecode_as;
 	uint8_t no_dissect;      /* nothing needs the application layer (packets -q) */
+	uint8_t reasm;           /* records only, no packet list: reordered TCP data is put back in
+	                          * order for the dissectors (flow_config.reasm) */
 };
 
 /* -Y for the commands that count packets (conv, hosts, follow, stats): compiles `text` now

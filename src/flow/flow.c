@@ -46,6 +46,7 @@ struct flow_table {
 	struct flow_acct **achunks; /* owned; parallel to chunks */
 	uint32_t nachunks, achunk_cap;
 	struct pdu_xtab *xt;    /* owned */
+	struct reasm_pool *rpool; /* owned; NULL unless cfg.reasm */
 	struct proto_pkt *out;  /* owned; the dissectors' output for the current packet */
 	struct proto_env env;   /* records go through flow_env_emit to rec_fn */
 	flow_rec_fn rec_fn;
@@ -78,6 +79,9 @@ void flow_config_default(struct flow_config *cfg)
 	cfg->decode_as = NULL;
 	cfg->ndecode_as = 0;
 	cfg->no_dissect = 0;
+	cfg->reasm = 0;
+	cfg->reasm_dir_cap = REASM_DIR_CAP_DEFAULT;
+	cfg->reasm_cap = REASM_CAP_DEFAULT;
 }
 
 int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struct errbuf *e)
@@ -101,7 +105,8 @@ int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struc
 			t->sip = (int)i;
 	t->xt = pdu_xtab_new();
 	t->out = malloc(sizeof *t->out);
-	if (!t->slots || !t->l3 || !t->xt || !t->out) {
+	if (!t->slots || !t->l3 || !t->xt || !t->out ||
+	    (cfg->reasm && reasm_pool_new(&t->rpool, cfg->reasm_cap, cfg->reasm_dir_cap, e) < 0)) {
 		free(t->slots);
 		free(t->l3);
 		free(t->out);
@@ -137,6 +142,7 @@ void flow_table_free(struct flow_table *t)
 	free(t->expect);
 	pdu_xtab_free(t->xt);
 	pdu_pool_drain();
+	reasm_pool_free(t->rpool); /* after every flow's held bytes went back */
 	free(t->out);
 	free(t);
 }
@@ -378,8 +384,10 @@ static void flow_emit_end(struct flow_table *t, uint32_t id)
 	flow_ident_make(t, f, &t->cur);
 	t->cur.start_ns = a->start_ns;
 	t->cur_ts = f->last_ts;
+	struct pdu_io io = { &t->env, NULL, t->xt, t->cur.orig, t->cur.resp, t->cur.alen, 0, NULL, t->rpool };
+	if (f->tcp)
+		pdu_tcp_flush(&tcp_at(t, f->tcp - 1)->pdu, &io, t->cur.orig_p, t->cur.resp_p, f->last_ts);
 	struct pdu_conv *pc = f->tcp ? tcp_at(t, f->tcp - 1)->pdu : a->udp_app;
-	struct pdu_io io = { &t->env, NULL, t->xt, t->cur.orig, t->cur.resp, t->cur.alen, 0, NULL };
 	pdu_conv_end(pc, &io, t->cur.orig_p, t->cur.resp_p);
 	struct proto_rec r;
 	proto_rec_init(&r, "conn");
@@ -391,6 +399,9 @@ static void flow_emit_end(struct flow_table *t, uint32_t id)
 	proto_rec_u(&r, "orig_bytes", a->pay_bytes[0]);
 	proto_rec_u(&r, "resp_bytes", a->pay_bytes[1]);
 	proto_rec_cstr(&r, "conn_state", conn_state(a, f->key.proto));
+	uint64_t missed = pdu_conv_missed(pc);
+	if (missed) /* Zeek's name; only the streams a dissector reads are reassembled */
+		proto_rec_u(&r, "missed_bytes", missed);
 	proto_rec_cstr(&r, "history", a->hist);
 	proto_rec_u(&r, "orig_pkts", a->pkts[0]);
 	proto_rec_u(&r, "orig_ip_bytes", a->ip_bytes[0]);
@@ -590,9 +601,11 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 	out->dir = dir;
 	tcp_conv_analyze(c, p, dir, out);
 	conn_account(t, id, p, dir, ip->hl + ip->payload_len, (out->analysis & TA_RETRANS) ? 0 : p->tcp.len, created);
-	if (!(out->analysis & (TA_RETRANS | TA_SPURIOUS | TA_KEEPALIVE)) && !t->cfg.no_dissect) {
+	/* tshark gives no retransmission to a dissector; reassembly takes them (they may fill holes) */
+	if ((t->rpool || !(out->analysis & (TA_RETRANS | TA_SPURIOUS | TA_KEEPALIVE))) && !t->cfg.no_dissect) {
 		flow_set_current(t, f, id, now);
-		struct pdu_io io = { &t->env, t->out, t->xt, ip->src, ip->dst, ip->alen, t->cfg.ndecode_as, t->cfg.decode_as };
+		struct pdu_io io = { &t->env, t->out, t->xt, ip->src, ip->dst, ip->alen, t->cfg.ndecode_as, t->cfg.decode_as,
+				     t->rpool };
 		pdu_tcp_segment(&c->pdu, p, dir, out, &io);
 	}
 	f->last_ts = now;
@@ -658,7 +671,7 @@ static void flow_udp(struct flow_table *t, const struct pkt *p, uint8_t alen, co
 	const struct pkt_ip *ip = &p->ip[p->udp_ip];
 	conn_account(t, id, p, out->dir, ip->hl + ip->payload_len, payload.len, created);
 	flow_set_current(t, f, id, now);
-	struct pdu_io io = { &t->env, t->out, t->xt, src, dst, alen, t->cfg.ndecode_as, t->cfg.decode_as };
+	struct pdu_io io = { &t->env, t->out, t->xt, src, dst, alen, t->cfg.ndecode_as, t->cfg.decode_as, NULL };
 	pdu_udp_datagram(&acct_at(t, id - 1)->udp_app, p, sp, dp, out->dir, payload, out, &io, t->sip);
 }
 
@@ -726,4 +739,7 @@ void flow_table_stats(const struct flow_table *t, struct flow_stats *s)
 	*s = t->st;
 	s->tcp_streams = t->tcp_streams;
 	s->udp_streams = t->udp_streams;
+	memset(&s->reasm, 0, sizeof s->reasm);
+	if (t->rpool)
+		reasm_pool_stats(t->rpool, &s->reasm);
 }

@@ -7,6 +7,7 @@
 
 #include "base/err.h"
 #include "decode/decode.h"
+#include "flow/reasm.h"
 #include "proto/proto.h"
 
 /* tcp.analysis flags (bit per condition). */
@@ -78,6 +79,12 @@ struct flow_config {
 	const struct proto_decode_as *decode_as; /* borrowed for the table's life; may be NULL */
 	uint8_t ndecode_as;
 	uint8_t no_dissect;       /* streams and TCP analysis only: no application dissectors */
+	/* Reassembly for records (commands without a packet list): segments after a hole are held
+	 * until it is filled, so reordered data reaches the dissectors in order (src/flow/reasm.h).
+	 * Off: tshark 4.0's model, which the packet list follows (tcp.reassemble_out_of_order off). */
+	uint8_t reasm;
+	uint32_t reasm_dir_cap;   /* bytes one direction may hold (block memory) */
+	uint64_t reasm_cap;       /* bytes all flows may hold */
 };
 
 void flow_config_default(struct flow_config *cfg);
@@ -90,6 +97,7 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pk
 struct flow_stats {
 	uint64_t flows_created, flows_evicted, flows_expired, flows_live, flows_peak;
 	uint64_t tcp_streams, udp_streams;
+	struct reasm_stats reasm; /* zero unless flow_config.reasm */
 };
 void flow_table_stats(const struct flow_table *t, struct flow_stats *s);
 

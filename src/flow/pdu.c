@@ -43,6 +43,9 @@ struct pdu_dir {
 	uint8_t *buf;       /* owned (malloc); NULL when nothing is kept */
 	struct pdu_msp msp[PDU_MSP_MAX]; /* the latest multi-segment PDUs */
 	struct pdu_hole hole[PDU_HOLES_MAX];
+	struct reasm_dir ra; /* reassembly mode: the direction's stream offsets and held bytes */
+	uint64_t fin_off;    /* reassembly mode: stream offset of the FIN, when fin is set */
+	uint8_t fin, closed; /* reassembly mode: a FIN was seen; the dissector was told of the close */
 };
 
 struct pdu_conv {
@@ -56,6 +59,7 @@ struct pdu_conv {
 	uint32_t stride;    /* bytes per direction's state */
 	uint32_t anomalies;
 	struct pdu_conv *parent; /* a reference: the control flow that announced this one */
+	struct reasm_pool *rpool; /* borrowed (the flow table's); NULL: not in reassembly mode */
 	struct pdu_dir d[2];
 	_Alignas(16) unsigned char state[]; /* 2 * stride */
 };
@@ -135,6 +139,8 @@ void pdu_conv_free(struct pdu_conv **pcp)
 	const struct proto_desc *pd = proto_get(pc->proto);
 	for (uint8_t i = 0; i < 2; i++) {
 		pdu_dir_drop(&pc->d[i]);
+		if (pc->rpool)
+			reasm_dir_drop(&pc->d[i].ra, pc->rpool);
 		if (pd && pd->fini)
 			pd->fini(pdu_state(pc, i));
 	}
@@ -569,8 +575,10 @@ static void pdu_ctx_init(struct proto_ctx *ctx, struct pdu_conv *pc, void *state
 	ctx->proto_idx = pc->proto;
 	ctx->l4 = l4;
 	ctx->is_orig = dir == 0;
-	ctx->ts_ns = frame_ns(p->fr);
-	ctx->frame = p->fr->num;
+	if (p) { /* NULL: no packet (flow end) */
+		ctx->ts_ns = frame_ns(p->fr);
+		ctx->frame = p->fr->num;
+	}
 	ctx->link_tag = pc->link_tag;
 	if (pc->parent && !pc->parent->gone) {
 		ctx->parent = pdu_state(pc->parent, 0);
@@ -689,9 +697,14 @@ static void pdu_handover(struct pdu_conv **pcp, const char *name, const struct p
 		return;
 	pdu_conv_end(old, io, sport, dport);
 	pc->visible = old->visible;
+	pc->rpool = old->rpool;
 	for (uint8_t i = 0; i < 2; i++) {
 		pc->d[i].nxt = old->d[i].nxt;
 		pc->d[i].have_nxt = old->d[i].have_nxt;
+		pc->d[i].ra = old->d[i].ra; /* the held bytes move to the new dissector */
+		pc->d[i].fin_off = old->d[i].fin_off;
+		pc->d[i].fin = old->d[i].fin;
+		memset(&old->d[i].ra, 0, sizeof old->d[i].ra);
 	}
 	pdu_conv_free(pcp);
 	*pcp = pc;
@@ -779,6 +792,8 @@ static struct pdu_conv *pdu_reprobe(const struct pkt_tcp *t, struct slice seg, c
 		return NULL;
 	return pdu_conv_new(idx, by_content, t->sport, t->dport);
 }
+static void pdu_reasm_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, const struct flow_pkt *out,
+			      const struct pdu_io *io);
 
 void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, struct flow_pkt *out,
 		     const struct pdu_io *io)
@@ -819,6 +834,10 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 	}
 	if (pc->none || pc->dead)
 		return;
+	if (io && io->reasm) { /* records only: reordered data is put back in order (below) */
+		pdu_reasm_segment(pcp, p, dir, out, io);
+		return;
+	}
 	const struct proto_desc *pd = proto_get(pc->proto);
 	struct pdu_dir *d = &pc->d[dir];
 	uint8_t fin = (t->flags & TH_FIN) != 0;
@@ -966,4 +985,225 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 	}
 	if (o.handover)
 		pdu_handover(pcp, o.handover, io, t->sport, t->dport);
+}
+
+/* Reassembly mode (pdu_io.reasm): for the commands that produce records and show no packet
+ * list. Every segment of a claimed flow comes here, retransmissions and late segments too.
+ * Bytes at a direction's next stream offset go to the dissector at once; bytes past a hole are
+ * copied into the out-of-order store (flow/reasm.c) and go to the dissector, in order, when the
+ * hole is filled (first copy wins where copies overlap). A hole is given up (the dissector's
+ * skip(), as tshark's model does at once; counted in pc->anomalies and d->ra.missed) when the
+ * receiver acknowledges bytes past it (the capture missed them and no retransmission will
+ * come: interactive protocols are not held up by a capture loss), when a cap leaves no room for
+ * the bytes after it, when more than the direction cap of data arrived after it, or when the
+ * flow ends. Bytes after a handing-over PDU in the same chunk are dropped, as in
+ * the packet model. */
+
+/* Where delivered bytes go: the ports and addresses of the direction, and the time and frame
+ * that bytes of no held block (and skip()) are given. */
+struct pdu_feed {
+	const struct pdu_io *io;
+	uint16_t sport, dport;
+	int64_t ts_ns;
+	uint64_t frame;
+};
+
+/* The dissector is excluded from the flow: what it kept is released. */
+static void pdu_kill(struct pdu_conv *pc)
+{
+	pc->dead = 1;
+	for (uint8_t i = 0; i < 2; i++) {
+		pdu_dir_drop(&pc->d[i]);
+		reasm_dir_drop(&pc->d[i].ra, pc->rpool);
+	}
+}
+
+static void pdu_reasm_ctx(struct proto_ctx *ctx, struct pdu_conv *pc, uint8_t dir, const struct pdu_feed *f,
+			  int64_t ts_ns, uint64_t frame)
+{
+	pdu_ctx_init(ctx, pc, pdu_state(pc, dir), dir, NULL, f->sport, f->dport, f->io, PROTO_L4_TCP);
+	ctx->ts_ns = ts_ns;
+	ctx->frame = frame;
+	ctx->out = NULL; /* no packet list in this mode */
+}
+
+/* One run of in-order bytes to the dissector (after a header kept from the run before). */
+static void pdu_reasm_feed(struct pdu_conv **pcp, uint8_t dir, const struct pdu_feed *f, const struct reasm_chunk *c)
+{
+	struct pdu_conv *pc = *pcp;
+	const struct proto_desc *pd = proto_get(pc->proto);
+	struct pdu_dir *d = &pc->d[dir];
+	struct slice data = c->data;
+	int in_buf = 0;
+	if (d->blen) {
+		if (pdu_keep(d, data.p, data.len) < 0) {
+			pc->anomalies++;
+			pdu_kill(pc);
+			return;
+		}
+		data.p = d->buf;
+		data.len = d->blen;
+		in_buf = 1;
+	}
+	struct proto_ctx ctx;
+	pdu_reasm_ctx(&ctx, pc, dir, f, c->ts_ns, c->frame);
+	struct pdu_out o = { 0 };
+	uint32_t segend = d->ra.base + (uint32_t)(d->ra.next + c->data.len);
+	pdu_run(pd, &ctx, dir, data, d, segend, &o, in_buf);
+	pc->anomalies += ctx.anomalies;
+	pdu_expectations(pc, &ctx, f->io);
+	if (o.failed)
+		pdu_kill(pc);
+	else if (o.handover)
+		pdu_handover(pcp, o.handover, f->io, f->sport, f->dport);
+}
+
+/* Delivers what is owed at the direction's next offset: held runs, and the packet's bytes `seg`
+ * at offset `off` (seg.len 0: none). Each step moves the offset on, so the loop ends. */
+static void pdu_reasm_drain(struct pdu_conv **pcp, uint8_t dir, const struct pdu_feed *f, uint64_t off,
+			    struct slice seg)
+{
+	struct reasm_chunk c;
+	while (!(*pcp)->dead && reasm_dir_next(&(*pcp)->d[dir].ra, off, seg.p, seg.len, f->ts_ns, f->frame, &c)) {
+		pdu_reasm_feed(pcp, dir, f, &c);
+		struct pdu_conv *pc = *pcp; /* a handover replaced it, held bytes and all */
+		if (!pc->dead)
+			reasm_dir_advance(&pc->d[dir].ra, pc->rpool, c.data.len);
+	}
+}
+
+/* Gives up the direction's first hole (up to `limit` at most) and tells the dissector; returns
+ * the bytes given up (0: no hole). */
+static uint64_t pdu_reasm_gap(struct pdu_conv **pcp, uint8_t dir, const struct pdu_feed *f, uint64_t limit,
+			      enum reasm_why why)
+{
+	struct pdu_conv *pc = *pcp;
+	struct pdu_dir *d = &pc->d[dir];
+	uint64_t n = reasm_dir_skip_hole(&d->ra, pc->rpool, limit, why);
+	if (!n)
+		return 0;
+	pc->anomalies++;
+	const struct proto_desc *pd = proto_get(pc->proto);
+	struct proto_ctx ctx;
+	pdu_reasm_ctx(&ctx, pc, dir, f, f->ts_ns, f->frame);
+	if (d->blen || !pd->skip || n > UINT32_MAX || pd->skip(&ctx, dir, (uint32_t)n) < 0)
+		pdu_dir_restart(pc, pd, dir);
+	return n;
+}
+
+/* The segment acknowledges `ack` of the other direction: remembered there. */
+static void pdu_reasm_acked(struct pdu_conv *pc, uint8_t dir, uint32_t ack)
+{
+	struct reasm_dir *ra = &pc->d[!dir].ra;
+	if (!ra->started)
+		return;
+	int64_t a = reasm_dir_offset(ra, ack);
+	if (a > 0 && (uint64_t)a > ra->acked)
+		ra->acked = (uint64_t)a;
+}
+
+/* A segment arrived and holes of its direction stay open below what the receiver has
+ * acknowledged: the capture missed those bytes and no retransmission will come, so they are
+ * given up (only holes before held bytes: acknowledged bytes never seen may still be captured
+ * late, as this segment was; waiting for the direction's next segment, not for the ACK itself,
+ * lets a capture whose ACK comes just before the data it covers still fill the hole). */
+static void pdu_reasm_acked_holes(struct pdu_conv **pcp, uint8_t dir, const struct pdu_feed *f)
+{
+	struct slice none = { NULL, 0 };
+	while (!(*pcp)->dead && (*pcp)->d[dir].ra.head && (*pcp)->d[dir].ra.acked > (*pcp)->d[dir].ra.next &&
+	       pdu_reasm_gap(pcp, dir, f, (*pcp)->d[dir].ra.acked, REASM_WHY_ACKED))
+		pdu_reasm_drain(pcp, dir, f, 0, none);
+}
+
+/* Reassembly mode: once every byte before the direction's FIN was delivered, a PDU that runs
+ * until the close (an HTTP body without a length) ends there, as in the packet list. */
+static void pdu_reasm_close(struct pdu_conv *pc, uint8_t dir, const struct pdu_feed *f)
+{
+	struct pdu_dir *d = &pc->d[dir];
+	const struct proto_desc *pd = proto_get(pc->proto);
+	if (pc->none || pc->dead || !d->fin || d->closed || d->ra.next < d->fin_off)
+		return;
+	d->closed = 1;
+	if (!d->mid || d->known_end != PDU_END_CLOSE || !pd->close)
+		return;
+	d->mid = 0;
+	d->known_end = PDU_END_NONE;
+	struct proto_ctx ctx;
+	pdu_reasm_ctx(&ctx, pc, dir, f, f->ts_ns, f->frame);
+	pd->close(&ctx, dir);
+	pc->anomalies += ctx.anomalies;
+}
+
+static void pdu_reasm_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, const struct flow_pkt *out,
+			      const struct pdu_io *io)
+{
+	const struct pkt_tcp *t = &p->tcp;
+	struct pdu_conv *pc = *pcp;
+	if (!pc->rpool)
+		pc->rpool = io->reasm;
+	if (t->flags & TH_ACK)
+		pdu_reasm_acked(pc, dir, t->ack);
+	if (!pc->d[dir].ra.started) /* offset 0: the first byte after the SYN (as the analysis saw it) */
+		reasm_dir_start(&pc->d[dir].ra, t->seq - out->rel_seq + 1);
+	struct pdu_feed f = { io, t->sport, t->dport, frame_ns(p->fr), p->fr->num };
+	if ((t->flags & TH_FIN) && !pc->d[dir].fin) {
+		int64_t fo = reasm_dir_offset(&pc->d[dir].ra, t->seq + ((t->flags & TH_SYN) ? 1u : 0u) + t->len);
+		if (fo >= 0) {
+			pc->d[dir].fin = 1;
+			pc->d[dir].fin_off = (uint64_t)fo;
+		}
+	}
+	struct slice seg = t->payload;
+	if (!seg.len || seg.len < t->len) { /* nothing, or cut by the snapshot length: not received */
+		pdu_reasm_close(pc, dir, &f);
+		return;
+	}
+	/* data on a SYN (TCP Fast Open) starts after the SYN's sequence number */
+	int64_t soff = reasm_dir_offset(&pc->d[dir].ra, t->seq + ((t->flags & TH_SYN) ? 1u : 0u));
+	if (soff < 0) { /* before the stream's start */
+		if ((uint64_t)-soff >= seg.len)
+			return;
+		seg.p += (uint32_t)-soff;
+		seg.len -= (uint32_t)-soff;
+		soff = 0;
+	}
+	uint64_t off = (uint64_t)soff;
+	for (;;) {
+		pdu_reasm_drain(pcp, dir, &f, off, seg);
+		pc = *pcp;
+		if (pc->dead || !reasm_dir_hold(&pc->d[dir].ra, pc->rpool, off, seg.p, seg.len, f.ts_ns, f.frame))
+			break;
+		/* a cap: the hole before the held bytes, or before this segment, is given up */
+		if (!pdu_reasm_gap(pcp, dir, &f, off, REASM_WHY_CAP))
+			break;
+	}
+	pdu_reasm_acked_holes(pcp, dir, &f);
+	while (!(*pcp)->dead && (*pcp)->d[dir].ra.later > reasm_pool_dir_limit((*pcp)->rpool) &&
+	       pdu_reasm_gap(pcp, dir, &f, UINT64_MAX, REASM_WHY_LATER))
+		pdu_reasm_drain(pcp, dir, &f, off, seg);
+	pdu_reasm_close(*pcp, dir, &f);
+}
+
+void pdu_tcp_flush(struct pdu_conv **pcp, const struct pdu_io *io, uint16_t orig_p, uint16_t resp_p, int64_t ts_ns)
+{
+	struct pdu_conv *pc = *pcp;
+	if (!pc || pc->none || pc->gone || !pc->rpool)
+		return;
+	struct slice none = { NULL, 0 };
+	for (uint8_t dir = 0; dir < 2; dir++) {
+		struct pdu_io dio = *io;
+		if (dir) {
+			dio.src = io->dst;
+			dio.dst = io->src;
+		}
+		struct pdu_feed f = { &dio, dir ? resp_p : orig_p, dir ? orig_p : resp_p, ts_ns, 0 };
+		do
+			pdu_reasm_drain(pcp, dir, &f, 0, none);
+		while (!(*pcp)->dead && pdu_reasm_gap(pcp, dir, &f, UINT64_MAX, REASM_WHY_END));
+	}
+}
+
+uint64_t pdu_conv_missed(const struct pdu_conv *pc)
+{
+	return pc && !pc->none ? pc->d[0].ra.missed + pc->d[1].ra.missed : 0;
 }

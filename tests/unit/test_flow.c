@@ -10,6 +10,7 @@
 #include "decode/decode.h"
 #include "flow/flow.h"
 
+#include "raw_frame.h"
 #include "tap.h"
 
 static const uint8_t CLI[4] = { 10, 99, 0, 2 };
@@ -62,14 +63,7 @@ static void test_send(struct test_run *r, const uint8_t *src, const uint8_t *dst
 	/* payload: bytes no dissector claims */
 	for (uint32_t i = 0; i < plen; i++)
 		t[l4 + i] = (uint8_t)(0xf0 ^ i);
-	memset(&r->f, 0, sizeof r->f);
-	r->f.data = b;
-	r->f.caplen = r->f.len = tot;
-	r->f.ts_sec = r->ns / 1000000000;
-	r->f.ts_nsec = (uint32_t)(r->ns % 1000000000);
-	r->f.ts_digits = 9;
-	r->f.linktype = LT_RAW;
-	r->f.num = ++r->num;
+	raw_frame_set(&r->f, b, tot, r->ns, ++r->num);
 	r->ns += 10 * 1000000; /* 10 ms apart */
 	decode_frame(&r->f, &r->p);
 	flow_table_packet(r->ft, &r->p, &r->fp);
