@@ -73,25 +73,25 @@ int walk_set_display_filter(const char *text)
 	dfilter_free(walk_df);
 	walk_df = NULL;
 	if (dfilter_compile(&walk_df, text, &de, &dlen) < 0) {
-		struct obuf eo;
-		obuf_init(&eo);
-		obuf_puts(&eo, "sleuth: ");
-		dfilter_format_error(text, &de, dlen, &eo);
-		obuf_flush(&eo, stderr);
-		obuf_free(&eo);
+		walk_filter_error(text, &de, dlen);
 		return EXIT_USAGE;
 	}
 	return 0;
 }
 
-struct walk_cols {
-	const struct pkt *p;
-	const struct flow_pkt *fp;
-};
+void walk_filter_error(const char *text, const struct errbuf *e, uint32_t len)
+{
+	struct obuf eo;
+	obuf_init(&eo);
+	obuf_puts(&eo, "sleuth: ");
+	dfilter_format_error(text, e, len, &eo);
+	obuf_flush(&eo, stderr);
+	obuf_free(&eo);
+}
 
 static int walk_render_cols(struct fctx *c)
 {
-	const struct walk_cols *wc = c->render_arg;
+	const struct walk_pkt *wc = c->render_arg;
 	obuf_reset(&walk_proto);
 	obuf_reset(&walk_info);
 	col_protocol(wc->p, wc->fp, &walk_proto);
@@ -104,13 +104,18 @@ static int walk_render_cols(struct fctx *c)
 	return 0;
 }
 
+void walk_fctx(const struct walk_pkt *w, struct fctx *c)
+{
+	*c = (struct fctx){ .p = w->p, .fp = w->fp, .first_ns = w->first_ns, .prev_ns = w->prev_ns,
+			    .render_cols = walk_render_cols, .render_arg = (void *)w };
+}
+
 static int walk_matches(const struct walk_pkt *w)
 {
 	if (!walk_df)
 		return 1;
-	struct walk_cols wc = { w->p, w->fp };
-	struct fctx c = { .p = w->p, .fp = w->fp, .first_ns = w->first_ns, .prev_ns = w->prev_ns,
-			  .render_cols = walk_render_cols, .render_arg = &wc };
+	struct fctx c;
+	walk_fctx(w, &c);
 	return dfilter_match(walk_df, &c);
 }
 

@@ -7,6 +7,7 @@
 
 #include "capture/capture.h"
 #include "decode/decode.h"
+#include "filter/fields.h"
 #include "flow/flow.h"
 
 /* What a walk callback sees for one packet. All pointers are borrowed and
@@ -41,6 +42,14 @@ struct walk_src {
  * match. Returns 0, or EXIT_USAGE after printing tshark's three-line error. The program is
  * released when that walk ends. */
 int walk_set_display_filter(const char *text);
+
+/* Prints a display-filter error to stderr as tshark does: the message, `text`, a caret under the
+ * spot (e->offset, `len` bytes). */
+void walk_filter_error(const char *text, const struct errbuf *e, uint32_t len);
+
+/* The filter context of a packet of the walk (fields, and the columns rendered on demand), for
+ * commands that evaluate display filters of their own. Valid during the walk callback. */
+void walk_fctx(const struct walk_pkt *w, struct fctx *c);
 
 /* Adds one -d argument to da[*n] (at most PROTO_DECODE_AS_MAX); logs and returns -1 when bad. */
 int walk_add_decode_as(const char *arg, struct proto_decode_as *da, uint8_t *n);
