@@ -32,6 +32,7 @@ struct walk_src {
 	const struct proto_decode_as *decode_as; /* -d: forced dissectors; may be NULL */
 	uint8_t ndecode_as;
 	uint8_t no_dissect;      /* nothing needs the application layer (packets -q) */
+	uint8_t app_tree;        /* the dissectors' detail tree is printed (packets -V) */
 };
 
 /* -Y for the commands that count packets (conv, hosts, follow, stats): compiles `text` now

@@ -78,6 +78,7 @@ void flow_config_default(struct flow_config *cfg)
 	cfg->decode_as = NULL;
 	cfg->ndecode_as = 0;
 	cfg->no_dissect = 0;
+	cfg->app_tree = 0;
 }
 
 int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struct errbuf *e)
@@ -109,6 +110,13 @@ int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struc
 		free(t);
 		return err_set(e, ERR_NOMEM, "out of memory");
 	}
+	t->out->tree = NULL;
+	if (cfg->app_tree && !(t->out->tree = malloc(sizeof *t->out->tree))) {
+		flow_table_free(t);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	if (t->out->tree)
+		proto_tree_reset(t->out->tree);
 	*out = t;
 	return 0;
 }
@@ -136,6 +144,8 @@ void flow_table_free(struct flow_table *t)
 	free(t->l3);
 	free(t->expect);
 	pdu_xtab_free(t->xt);
+	if (t->out)
+		free(t->out->tree);
 	free(t->out);
 	free(t);
 }
@@ -548,6 +558,8 @@ static void proto_pkt_reset(struct proto_pkt *o)
 	o->dropped = 0;
 	o->col[0] = 0;
 	memset(o->present, 0, sizeof o->present);
+	if (o->tree)
+		proto_tree_reset(o->tree);
 }
 
 static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt_ip *ip, struct flow_pkt *out)

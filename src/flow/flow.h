@@ -78,6 +78,7 @@ struct flow_config {
 	const struct proto_decode_as *decode_as; /* borrowed for the table's life; may be NULL */
 	uint8_t ndecode_as;
 	uint8_t no_dissect;       /* streams and TCP analysis only: no application dissectors */
+	uint8_t app_tree;         /* dissectors fill the detail tree (struct proto_tree; -V) */
 };
 
 void flow_config_default(struct flow_config *cfg);

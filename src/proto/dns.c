@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/rd.h"
+#include "proto/dnstree.h"
 #include "proto/proto.h"
 
 #define DNS_HDR 12
@@ -59,6 +60,7 @@ struct dns_state {
 	struct dns_pend pend[DNS_PEND_MAX];
 	uint8_t big[DNS_BIG_KEEP];
 	char scratch[DNS_SCRATCH]; /* field values of the current packet; reset per packet */
+	struct dns_ttab ttab;      /* the detail tree's transactions (kept in the originator's state) */
 };
 _Static_assert(sizeof(struct dns_state) <= 4096, "dns state over the flow's per-direction limit");
 
@@ -1101,6 +1103,17 @@ static enum proto_probe dns_probe(uint8_t l4, struct slice d)
 	return v > 0 ? PROBE_YES : v < 0 ? PROBE_MAYBE : PROBE_NO;
 }
 
+/* The detail tree of one message (-V only), with the conversation's transactions. */
+static void dns_draw(struct proto_ctx *ctx, struct slice m, const char *col, int tcp)
+{
+	if (!proto_tree_on(ctx))
+		return;
+	struct dns_state *o = ctx->is_orig ? ctx->state : ctx->peer;
+	uint8_t kind = col && !strcmp(col, "MDNS") ? DNS_TREE_MDNS : col && !strcmp(col, "LLMNR") ? DNS_TREE_LLMNR
+												    : DNS_TREE_DNS;
+	dns_tree(ctx, m, kind, tcp, o ? &o->ttab : NULL);
+}
+
 static void dns_scratch_reset(struct proto_ctx *ctx, struct dns_state *st)
 {
 	if (!ctx->frame || ctx->frame != st->scratch_frame) {
@@ -1156,6 +1169,7 @@ static struct proto_res dns_parse_tcp(struct proto_ctx *ctx, struct slice d)
 	} else if (d.len - 2u >= len) {
 		dns_scratch_reset(ctx, st);
 		dns_message(ctx, d.p + 2, len, 0, 0);
+		dns_draw(ctx, (struct slice){ d.p + 2, len }, "DNS", 1);
 		if (ctx->out)
 			proto_col_proto(ctx, "DNS");
 		res = dns_res(PROTO_OK, 2u + len, 0);
@@ -1186,6 +1200,7 @@ static struct proto_res dns_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 		ctx->out = NULL; /* records only: tshark would not call it DNS */
 	dns_scratch_reset(ctx, st);
 	dns_message(ctx, d.p, d.len, col && strcmp(col, "MDNS") == 0, 0);
+	dns_draw(ctx, d, col, 0);
 	if (ctx->out)
 		proto_col_proto(ctx, col);
 	ctx->out = out;
