@@ -11,7 +11,7 @@
 
 #include "base/rd.h"
 
-#define DNST_NAME 300       /* name text: 255 bytes of name or a marker */
+#define DNST_NAME DNS_NAME_TEXT
 #define DNST_RR_MAX 512     /* records drawn per message */
 #define DNST_JUMPS 128
 #define DNST_RETX_NS 5000000000ll /* Wireshark's retransmission timer (dns.retransmission_timer) */
@@ -72,12 +72,18 @@ static const struct dnst_type *dnst_type(uint16_t t)
 	return NULL;
 }
 
+const char *dns_type_short(uint16_t t)
+{
+	const struct dnst_type *d = dnst_type(t);
+	return d ? d->name : NULL;
+}
+
 /* "A" or "Unknown (N)" for the summary line. */
 static const char *dnst_type_name(uint16_t t, char *buf, size_t cap)
 {
-	const struct dnst_type *d = dnst_type(t);
-	if (d)
-		return d->name;
+	const char *s = dns_type_short(t);
+	if (s)
+		return s;
 	snprintf(buf, cap, "Unknown (%u)", t);
 	return buf;
 }
@@ -101,15 +107,15 @@ static const char *dnst_class_name(uint16_t c)
 	return "Unknown";
 }
 
-static const char *dnst_opcode(uint8_t op)
+const char *dns_opcode_name(uint8_t op)
 {
 	static const char *const names[] = { "Standard query", "Inverse query", "Server status request", NULL,
 					     "Zone change notification", "Dynamic update",
 					     "DNS Stateful operations (DSO)" };
-	return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "Unknown operation";
+	return op < sizeof names / sizeof names[0] ? names[op] : NULL;
 }
 
-static const char *dnst_rcode(uint16_t rc)
+const char *dns_rcode_name(uint16_t rc)
 {
 	static const char *const names[] = {
 		"No error", "Format error", "Server failure", "No such name", "Not implemented", "Refused",
@@ -118,7 +124,19 @@ static const char *dnst_rcode(uint16_t rc)
 		"Key not recognized", "Signature out of time window", "Bad TKEY Mode", "Duplicate key name",
 		"Algorithm not supported", "Bad Truncation", "Bad/missing Server Cookie",
 	};
-	return rc < sizeof names / sizeof names[0] && names[rc] ? names[rc] : "Unknown error";
+	return rc < sizeof names / sizeof names[0] ? names[rc] : NULL;
+}
+
+static const char *dnst_opcode(uint8_t op)
+{
+	const char *s = dns_opcode_name(op);
+	return s ? s : "Unknown operation";
+}
+
+static const char *dnst_rcode(uint16_t rc)
+{
+	const char *s = dns_rcode_name(rc);
+	return s ? s : "Unknown error";
 }
 
 static const char *dnst_opt_name(uint16_t code)
@@ -177,15 +195,11 @@ static void dnst_secs_item(struct proto_ctx *ctx, uint8_t depth, const char *lab
 
 /* ---- names -------------------------------------------------------------------------------- */
 
-/* Reads the name at *r (pointers lead anywhere in the message m, n bytes) into out: labels
- * joined by dots as they are on the wire, "<Root>", or Wireshark's marker for a pointer loop,
- * a name too long or an unknown label type. *r ends after the name's bytes in place. Returns the
- * text's length, or -1 when the message ends inside the name. */
-static int dnst_name(struct rd *r, const uint8_t *m, uint32_t n, char *out)
+int dns_name_read(struct rd *r, const uint8_t *m, uint32_t n, char *out, uint16_t *olen)
 {
 	struct rd far, *c = r;
 	uint32_t jumps = 0, len = 0, processed = 0;
-	const char *mark = NULL;
+	int kind = DNS_NAME_OK;
 	for (;;) {
 		uint8_t b = rd_u8(c);
 		if (!rd_ok(c)) {
@@ -203,7 +217,7 @@ static int dnst_name(struct rd *r, const uint8_t *m, uint32_t n, char *out)
 			}
 			processed++;
 			if (++jumps > DNST_JUMPS || processed >= n) {
-				mark = "<Name contains a pointer that loops>";
+				kind = DNS_NAME_LOOP;
 				break;
 			}
 			far = rd_make(m, n);
@@ -216,7 +230,7 @@ static int dnst_name(struct rd *r, const uint8_t *m, uint32_t n, char *out)
 			continue;
 		}
 		if (b & 0xc0) {
-			mark = "<Unknown extended label>";
+			kind = DNS_NAME_EXT;
 			break;
 		}
 		const uint8_t *lab = rd_bytes(c, b);
@@ -226,12 +240,12 @@ static int dnst_name(struct rd *r, const uint8_t *m, uint32_t n, char *out)
 		}
 		processed += b;
 		if (processed >= n + 1u) {
-			mark = "<Name contains a pointer that loops>";
+			kind = DNS_NAME_LOOP;
 			break;
 		}
-		if (!mark) {
+		if (kind == DNS_NAME_OK) {
 			if (len + (len ? 1u : 0u) + b > 255) {
-				mark = "<Name too long>";
+				kind = DNS_NAME_LONG; /* read on to find where the name ends */
 				continue;
 			}
 			if (len)
@@ -240,14 +254,22 @@ static int dnst_name(struct rd *r, const uint8_t *m, uint32_t n, char *out)
 			len += b;
 		}
 	}
-	if (!mark && !len)
-		mark = "<Root>";
-	if (mark) {
-		len = (uint32_t)strlen(mark);
-		memcpy(out, mark, len);
+	static const char *const mark[] = { "<Root>", "<Name contains a pointer that loops>", "<Name too long>",
+					    "<Unknown extended label>" };
+	if (kind != DNS_NAME_OK || !len) {
+		len = (uint32_t)strlen(mark[kind]);
+		memcpy(out, mark[kind], len);
 	}
 	out[len] = 0;
-	return (int)len;
+	*olen = (uint16_t)len;
+	return kind;
+}
+
+/* The name at *r: its text's length, or -1 when the message ends inside it. */
+static int dnst_name(struct rd *r, const uint8_t *m, uint32_t n, char *out)
+{
+	uint16_t len;
+	return dns_name_read(r, m, n, out, &len) < 0 ? -1 : (int)len;
 }
 
 /* ---- header ------------------------------------------------------------------------------- */

@@ -22,6 +22,9 @@ import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gates  # noqa: E402
+
 # Top lines of the application protocols, as tshark 4.0 prints them, grouped by the name the
 # report uses.
 TOPS = [
@@ -218,23 +221,10 @@ def main():
         pct = 100.0 * m / n if n else (100.0 if not extra else 0.0)
         results[name] = pct
         print("  %-8s %7.2f%% %8d %8d %8d" % (name, pct, m, n, extra))
-    failed = 0
-    for c, rc, err in crashes:
-        print("  CRASH %s: exit %d: %s" % (c, rc, err))
-        failed += 1
-    if args.gate:
-        with open(args.gate) as f:
-            for line in f:
-                line = line.strip()
-                if not line or line.startswith("#"):
-                    continue
-                name, gate, target = line.split()[:3]
-                got = results.get(name, 0.0)
-                if got + 1e-9 < float(gate):
-                    print("  FAIL %s: %.2f%% is below the gate %s%%" % (name, got, gate))
-                    failed += 1
-                elif got + 1e-9 < float(target):
-                    print("  note %s: %.2f%% passes the gate %s%% but not the target %s%%" % (name, got, gate, target))
+    failed = gates.check(results, crashes, args.gate) if args.gate else len(crashes)
+    if not args.gate:
+        for c, rc, err in crashes:
+            print("  CRASH %s: exit %d: %s" % (c, rc, err))
     return 1 if failed else 0
 
 
