@@ -489,6 +489,7 @@ static struct proto_tree *proto_tree_new_item(struct proto_ctx *ctx, uint8_t dep
 	it->len = 0;
 	it->name_len = name_len;
 	it->depth = depth;
+	it->gen = 0;
 	it->proto = (uint8_t)(ctx->proto_idx + 1);
 	t->open = 1;
 	return t;
@@ -535,25 +536,48 @@ void proto_tree_cat(struct proto_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A new item: "name: " (when name is set) and the formatted text; `gen`: a generated item. */
+static void proto_tree_vitem(struct proto_ctx *ctx, uint8_t depth, uint8_t gen, const char *name, const char *fmt,
+			     va_list ap)
+{
+	size_t nl = name ? strlen(name) : 0;
+	if (!proto_tree_new_item(ctx, depth, (uint16_t)(nl < PROTO_TREE_LABEL ? nl : 0)))
+		return;
+	ctx->out->tree->item[ctx->out->tree->n - 1].gen = gen;
+	if (name)
+		proto_tree_cat(ctx, "%s: ", name);
+	proto_tree_vcat(ctx, fmt, ap);
+}
+
 void proto_tree_text(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...)
 {
-	if (!proto_tree_new_item(ctx, depth, 0))
-		return;
 	va_list ap;
 	va_start(ap, fmt);
-	proto_tree_vcat(ctx, fmt, ap);
+	proto_tree_vitem(ctx, depth, 0, NULL, fmt, ap);
 	va_end(ap);
 }
 
 void proto_tree_field(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)
 {
-	size_t nl = strlen(name);
-	if (!proto_tree_new_item(ctx, depth, (uint16_t)(nl < PROTO_TREE_LABEL ? nl : 0)))
-		return;
-	proto_tree_cat(ctx, "%s: ", name);
 	va_list ap;
 	va_start(ap, fmt);
-	proto_tree_vcat(ctx, fmt, ap);
+	proto_tree_vitem(ctx, depth, 0, name, fmt, ap);
+	va_end(ap);
+}
+
+void proto_tree_gtext(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vitem(ctx, depth, 1, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void proto_tree_gfield(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vitem(ctx, depth, 1, name, fmt, ap);
 	va_end(ap);
 }
 
@@ -579,15 +603,13 @@ static size_t proto_tree_esc(char *out, uint32_t cp, const uint8_t *p, size_t le
 	return len;
 }
 
-void proto_tree_cat_str(struct proto_ctx *ctx, struct slice s, uint8_t enc)
+size_t proto_tree_escape(char *out, size_t cap, struct slice s, uint8_t enc)
 {
-	size_t room;
-	char *p = proto_tree_tail(ctx, &room);
-	if (!p)
-		return;
 	static const uint8_t repl[3] = { 0xef, 0xbf, 0xbd };
 	size_t w = 0;
-	for (uint32_t i = 0; i < s.len && w < room;) {
+	if (!cap)
+		return 0;
+	for (uint32_t i = 0; i < s.len && w + 1 < cap;) {
 		uint8_t c = s.p[i];
 		char e[8];
 		size_t el, step = 1;
@@ -602,12 +624,40 @@ void proto_tree_cat_str(struct proto_ctx *ctx, struct slice s, uint8_t enc)
 			el = proto_tree_esc(e, 0xa0, repl, 3);
 			step = 1;
 		}
-		size_t k = el < room - w ? el : room - w;
-		memcpy(p + w, e, k);
+		size_t k = el < cap - 1 - w ? el : cap - 1 - w;
+		memcpy(out + w, e, k);
 		w += k;
 		i += (uint32_t)step;
 	}
-	proto_tree_grew(ctx, w);
+	out[w] = 0;
+	return w;
+}
+
+void proto_tree_cat_str(struct proto_ctx *ctx, struct slice s, uint8_t enc)
+{
+	size_t room;
+	char *p = proto_tree_tail(ctx, &room);
+	if (!p)
+		return;
+	char tmp[PROTO_TREE_LABEL + 1];
+	size_t n = proto_tree_escape(tmp, room + 1 < sizeof tmp ? room + 1 : sizeof tmp, s, enc);
+	memcpy(p, tmp, n);
+	proto_tree_grew(ctx, n);
+}
+
+void proto_tree_expert(struct proto_ctx *ctx, uint8_t depth, const char *sev, const char *group, const char *msg)
+{
+	proto_tree_gtext(ctx, depth, "Expert Info (%s/%s): %s", sev, group, msg);
+	/* the message item holds what fit Wireshark's label buffer: cut, not marked */
+	size_t n = strlen(msg);
+	if (n > 239) {
+		n = 239;
+		while (n && ((uint8_t)msg[n] & 0xc0) == 0x80)
+			n--;
+	}
+	proto_tree_gtext(ctx, (uint8_t)(depth + 1), "%.*s", (int)n, msg);
+	proto_tree_gfield(ctx, (uint8_t)(depth + 1), "Severity level", "%s", sev);
+	proto_tree_gfield(ctx, (uint8_t)(depth + 1), "Group", "%s", group);
 }
 
 void proto_tree_field_str(struct proto_ctx *ctx, uint8_t depth, const char *name, struct slice s, uint8_t enc)

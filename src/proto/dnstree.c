@@ -382,8 +382,8 @@ static void dnst_question(struct dnst *w, struct rd *r)
 		labels += name[i] == '.';
 	if (nl == 1)
 		labels = 0, nl = 0; /* Wireshark's count for a one-character name */
-	proto_tree_text(ctx, 3, "[Name Length: %d]", nl);
-	proto_tree_text(ctx, 3, "[Label Count: %u]", labels);
+	proto_tree_gfield(ctx, 3, "Name Length", "%d", nl);
+	proto_tree_gfield(ctx, 3, "Label Count", "%u", labels);
 	proto_tree_field(ctx, 3, "Type", "%s (%u)", dnst_type_descr(type), type);
 	dnst_class(w, cls, "\"QU\" question");
 }
@@ -627,12 +627,10 @@ static void dnst_rr(struct dnst *w, struct rd *r)
 	if (!rdlen || !rd_ok(&d))
 		return;
 	if (dnst_rdata(w, type, &d) < 0) {
-		proto_tree_text(ctx, 3, "[Expert Info (Note/Undecoded): Dissector for DNS Type (%u) code not implemented, "
-					"Contact Wireshark developers if you want this supported]", type);
-		proto_tree_text(ctx, 4, "[Dissector for DNS Type (%u) code not implemented, Contact Wireshark developers "
-					"if you want this supported]", type);
-		proto_tree_text(ctx, 4, "[Severity level: Note]");
-		proto_tree_text(ctx, 4, "[Group: Undecoded]");
+		char msg[128];
+		snprintf(msg, sizeof msg, "Dissector for DNS Type (%u) code not implemented, Contact Wireshark developers "
+					  "if you want this supported", type);
+		proto_tree_expert(ctx, 3, "Note", "Undecoded", msg);
 		proto_tree_bytes(ctx, 3, "Data", (struct slice){ d.p, d.len });
 	}
 }
@@ -653,12 +651,10 @@ static struct dns_ttrans *dnst_find(struct dns_ttab *tab, uint16_t id, uint32_t 
 
 static void dnst_expert(struct proto_ctx *ctx, const char *what, uint32_t frame)
 {
-	proto_tree_text(ctx, 2, "[Expert Info (Warning/Protocol): DNS %s retransmission. Original %s in frame %u]", what,
-			what[0] == 'q' ? "request" : "response", frame);
-	proto_tree_text(ctx, 3, "[DNS %s retransmission. Original %s in frame %u]", what,
-			what[0] == 'q' ? "request" : "response", frame);
-	proto_tree_text(ctx, 3, "[Severity level: Warning]");
-	proto_tree_text(ctx, 3, "[Group: Protocol]");
+	char msg[96];
+	snprintf(msg, sizeof msg, "DNS %s retransmission. Original %s in frame %u", what,
+		 what[0] == 'q' ? "request" : "response", frame);
+	proto_tree_expert(ctx, 2, "Warning", "Protocol", msg);
 }
 
 /* How Wireshark's single pass matches this message with the conversation's transactions. */
@@ -706,22 +702,22 @@ static void dnst_matched(struct dnst *w, struct dns_ttab *tab, enum dnst_match m
 		break;
 	}
 	case DM_RETX_Q:
-		proto_tree_text(ctx, 1, "[Retransmitted request. Original request in: %u]", tr->req_frame);
-		proto_tree_text(ctx, 1, "[Retransmission: True]");
+		proto_tree_gtext(ctx, 1, "Retransmitted request. Original request in: %u", tr->req_frame);
+		proto_tree_gfield(ctx, 1, "Retransmission", "True");
 		break;
 	case DM_UNSOLICITED:
-		proto_tree_text(ctx, 1, "[Unsolicited: True]");
+		proto_tree_gfield(ctx, 1, "Unsolicited", "True");
 		break;
 	case DM_RETX_R:
-		proto_tree_text(ctx, 1, "[Retransmitted response. Original response in: %u]", tr->rep_frame);
-		proto_tree_text(ctx, 1, "[Retransmission: True]");
+		proto_tree_gtext(ctx, 1, "Retransmitted response. Original response in: %u", tr->rep_frame);
+		proto_tree_gfield(ctx, 1, "Retransmission", "True");
 		break;
 	case DM_ANSWER: {
 		tr->rep_frame = (uint32_t)ctx->frame;
-		proto_tree_text(ctx, 1, "[Request In: %u]", tr->req_frame);
+		proto_tree_gfield(ctx, 1, "Request In", "%u", tr->req_frame);
 		int64_t dt = ctx->ts_ns - tr->req_ns;
 		uint64_t a = (uint64_t)(dt < 0 ? -dt : dt);
-		proto_tree_text(ctx, 1, "[Time: %s%llu.%09llu seconds]", dt < 0 ? "-" : "", (unsigned long long)(a / 1000000000u),
+		proto_tree_gfield(ctx, 1, "Time", "%s%llu.%09llu seconds", dt < 0 ? "-" : "", (unsigned long long)(a / 1000000000u),
 				(unsigned long long)(a % 1000000000u));
 		break;
 	}

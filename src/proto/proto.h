@@ -111,6 +111,7 @@ struct proto_titem {
 	                     * it when the label is cut); 0 for text items */
 	uint8_t depth;
 	uint8_t proto;      /* registry index + 1 of the dissector that added it */
+	uint8_t gen;        /* a generated item: shown in brackets, "[Time: ...]" */
 };
 
 struct proto_tree {
@@ -262,6 +263,15 @@ void proto_tree_text(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...)
 void proto_tree_field(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void proto_tree_cat(struct proto_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Generated items (Wireshark's "[...]": the printer adds the brackets; give the text without). */
+void proto_tree_gtext(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void proto_tree_gfield(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Wireshark's expert item "[Expert Info (Sev/Group): msg]" with its three children; `msg` is text
+ * already escaped (see proto_tree_escape). */
+void proto_tree_expert(struct proto_ctx *ctx, uint8_t depth, const char *sev, const char *group, const char *msg);
+/* Escapes wire bytes as proto_tree_cat_str does into out (cap bytes, terminated); returns the length. */
+size_t proto_tree_escape(char *out, size_t cap, struct slice s, uint8_t enc);
 void proto_tree_cat_str(struct proto_ctx *ctx, struct slice s, uint8_t enc);
 /* A "name: value" item whose value is wire text (enc: enum proto_tenc). */
 void proto_tree_field_str(struct proto_ctx *ctx, uint8_t depth, const char *name, struct slice s, uint8_t enc);

@@ -378,9 +378,11 @@ static void tree_item(const struct proto_tree *t, const struct proto_titem *it, 
 	for (uint8_t d = 0; d < it->depth; d++)
 		obuf_write(o, "    ", 4);
 	const char *s = t->text + it->off;
+	if (it->gen)
+		obuf_putc(o, '[');
 	if (it->len <= TREE_LABEL_MAX) {
 		obuf_write(o, s, it->len);
-		obuf_putc(o, '\n');
+		obuf_puts(o, it->gen ? "]\n" : "\n");
 		return;
 	}
 	static const char mark[] = " [truncated]";
@@ -393,7 +395,7 @@ static void tree_item(const struct proto_tree *t, const struct proto_titem *it, 
 	while (cut > 0 && ((uint8_t)buf[cut] & 0xc0) == 0x80)
 		cut--;
 	obuf_write(o, buf, cut);
-	obuf_putc(o, '\n');
+	obuf_puts(o, it->gen ? "]\n" : "\n");
 }
 
 static void tree_app(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
