@@ -490,6 +490,7 @@ static struct proto_tree *proto_tree_new_item(struct proto_ctx *ctx, uint8_t dep
 	it->name_len = name_len;
 	it->depth = depth;
 	it->gen = 0;
+	it->init_len = 0;
 	it->proto = (uint8_t)(ctx->proto_idx + 1);
 	t->open = 1;
 	return t;
@@ -658,6 +659,31 @@ void proto_tree_expert(struct proto_ctx *ctx, uint8_t depth, const char *sev, co
 	proto_tree_gtext(ctx, (uint8_t)(depth + 1), "%.*s", (int)n, msg);
 	proto_tree_gfield(ctx, (uint8_t)(depth + 1), "Severity level", "%s", sev);
 	proto_tree_gfield(ctx, (uint8_t)(depth + 1), "Group", "%s", group);
+}
+
+/* The label of the last item is complete: what follows is appended text. */
+static void proto_tree_seal(struct proto_ctx *ctx)
+{
+	if (!proto_tree_on(ctx) || !ctx->out->tree->open)
+		return;
+	struct proto_titem *it = &ctx->out->tree->item[ctx->out->tree->n - 1];
+	if (!it->init_len)
+		it->init_len = it->len ? it->len : 1;
+}
+
+void proto_tree_append(struct proto_ctx *ctx, const char *fmt, ...)
+{
+	proto_tree_seal(ctx);
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vcat(ctx, fmt, ap);
+	va_end(ap);
+}
+
+void proto_tree_append_str(struct proto_ctx *ctx, struct slice s, uint8_t enc)
+{
+	proto_tree_seal(ctx);
+	proto_tree_cat_str(ctx, s, enc);
 }
 
 void proto_tree_field_str(struct proto_ctx *ctx, uint8_t depth, const char *name, struct slice s, uint8_t enc)

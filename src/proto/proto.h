@@ -112,6 +112,8 @@ struct proto_titem {
 	uint8_t depth;
 	uint8_t proto;      /* registry index + 1 of the dissector that added it */
 	uint8_t gen;        /* a generated item: shown in brackets, "[Time: ...]" */
+	uint16_t init_len;  /* text appended after the label was set (proto_tree_append): the
+	                     * label's length before it; 0: all of it is the label */
 };
 
 struct proto_tree {
@@ -263,6 +265,10 @@ void proto_tree_text(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...)
 void proto_tree_field(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 void proto_tree_cat(struct proto_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text appended to an item whose label is set (Wireshark's proto_item_append_text): cut without
+ * a "[truncated]" mark where the label buffer ends. */
+void proto_tree_append(struct proto_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void proto_tree_append_str(struct proto_ctx *ctx, struct slice s, uint8_t enc);
 /* Generated items (Wireshark's "[...]": the printer adds the brackets; give the text without). */
 void proto_tree_gtext(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void proto_tree_gfield(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)

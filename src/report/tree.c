@@ -380,6 +380,11 @@ static void tree_item(const struct proto_tree *t, const struct proto_titem *it, 
 	const char *s = t->text + it->off;
 	if (it->gen)
 		obuf_putc(o, '[');
+	if (it->init_len && it->init_len <= TREE_LABEL_MAX) { /* appended text is cut, not marked */
+		obuf_write(o, s, it->len < TREE_LABEL_MAX ? it->len : TREE_LABEL_MAX);
+		obuf_puts(o, it->gen ? "]\n" : "\n");
+		return;
+	}
 	if (it->len <= TREE_LABEL_MAX) {
 		obuf_write(o, s, it->len);
 		obuf_puts(o, it->gen ? "]\n" : "\n");
