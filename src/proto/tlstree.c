@@ -13,6 +13,7 @@
 
 #include "base/rd.h"
 #include "proto/tlshello.h"
+#include "proto/x509tree.h"
 
 #define TLS_TLIST_MAX 1024   /* list entries drawn (cipher suites, groups ...) */
 #define TLS_TEXT 512
@@ -164,7 +165,7 @@ static struct slice tlst_s(const uint8_t *p, uint32_t n)
 }
 
 /* "name: <time>" as Wireshark writes an absolute time in seconds ("Nov 25, 2085 22:54:39.000000000 UTC"). */
-static void tlst_time(struct proto_ctx *ctx, uint8_t depth, const char *name, int64_t secs, uint32_t nsec)
+void tls_tree_time(struct proto_ctx *ctx, uint8_t depth, const char *name, int64_t secs, uint32_t nsec)
 {
 	time_t t = (time_t)secs;
 	struct tm tm;
@@ -176,7 +177,7 @@ static void tlst_time(struct proto_ctx *ctx, uint8_t depth, const char *name, in
 	proto_tree_field(ctx, depth, name, "%s.%09u %s", buf, nsec, zone);
 }
 
-static void tlst_sigalg_item(struct proto_ctx *ctx, uint8_t depth, uint16_t a)
+void tls_tree_sigalg(struct proto_ctx *ctx, uint8_t depth, uint16_t a)
 {
 	char b[64];
 	proto_tree_field(ctx, depth, "Signature Algorithm", "%s", tlst_sigalg(a, b, sizeof b));
@@ -196,7 +197,7 @@ static void tlst_sigalgs(struct proto_ctx *ctx, uint8_t depth, struct rd *r)
 	struct rd l = rd_sub(r, n);
 	proto_tree_text(ctx, depth, "Signature Hash Algorithms (%u algorithm%s)", n / 2, n / 2 == 1 ? "" : "s");
 	for (int i = 0; i < TLS_TLIST_MAX && rd_left(&l) >= 2; i++)
-		tlst_sigalg_item(ctx, (uint8_t)(depth + 1), rd_be16(&l));
+		tls_tree_sigalg(ctx, (uint8_t)(depth + 1), rd_be16(&l));
 }
 
 /* ---- extensions ------------------------------------------------------------------------ */
@@ -538,7 +539,7 @@ static int tlst_hello_head(struct proto_ctx *ctx, struct rd *r, int *hrr, int tl
 		proto_tree_cat(ctx, " (HelloRetryRequest magic)");
 	} else if (!tls13) {
 		uint32_t t = (uint32_t)rnd[0] << 24 | (uint32_t)rnd[1] << 16 | (uint32_t)rnd[2] << 8 | rnd[3];
-		tlst_time(ctx, 4, "GMT Unix Time", t, 0);
+		tls_tree_time(ctx, 4, "GMT Unix Time", t, 0);
 		proto_tree_bytes(ctx, 4, "Random Bytes", tlst_s(rnd + 4, 28));
 	}
 	uint8_t sl = rd_u8(r);
@@ -612,133 +613,7 @@ static void tlst_server_hello(struct proto_ctx *ctx, struct slice body)
 	tlst_ja3(ctx, body, 0);
 }
 
-/* ---- certificates: the subject of each, as Wireshark's summary shows it ---------------------- */
-
-/* A DER element: tag and content. Returns 0 when it does not fit. */
-static int tlst_der(struct rd *r, uint8_t *tag, struct rd *content)
-{
-	*tag = rd_u8(r);
-	uint8_t b = rd_u8(r);
-	uint32_t len = b;
-	if (b & 0x80) {
-		uint8_t n = b & 0x7f;
-		if (!n || n > 3)
-			return 0;
-		len = 0;
-		for (uint8_t i = 0; i < n; i++)
-			len = len << 8 | rd_u8(r);
-	}
-	if (!rd_ok(r) || len > rd_left(r))
-		return 0;
-	*content = rd_sub(r, len);
-	return rd_ok(r);
-}
-
-/* Wireshark's names of the attribute types of distinguished names. */
-static const char *tlst_attr_name(const uint8_t *oid, uint32_t n)
-{
-	static const struct {
-		uint8_t len;
-		uint8_t oid[10];
-		const char *name;
-	} t[] = {
-		{ 3, { 0x55, 0x04, 0x03 }, "id-at-commonName" },
-		{ 3, { 0x55, 0x04, 0x04 }, "id-at-surname" },
-		{ 3, { 0x55, 0x04, 0x05 }, "id-at-serialNumber" },
-		{ 3, { 0x55, 0x04, 0x06 }, "id-at-countryName" },
-		{ 3, { 0x55, 0x04, 0x07 }, "id-at-localityName" },
-		{ 3, { 0x55, 0x04, 0x08 }, "id-at-stateOrProvinceName" },
-		{ 3, { 0x55, 0x04, 0x09 }, "id-at-streetAddress" },
-		{ 3, { 0x55, 0x04, 0x0a }, "id-at-organizationName" },
-		{ 3, { 0x55, 0x04, 0x0b }, "id-at-organizationalUnitName" },
-		{ 3, { 0x55, 0x04, 0x0c }, "id-at-title" },
-		{ 3, { 0x55, 0x04, 0x0d }, "id-at-description" },
-		{ 3, { 0x55, 0x04, 0x0f }, "id-at-businessCategory" },
-		{ 3, { 0x55, 0x04, 0x11 }, "id-at-postalCode" },
-		{ 3, { 0x55, 0x04, 0x2a }, "id-at-givenName" },
-		{ 3, { 0x55, 0x04, 0x2e }, "id-at-dnQualifier" },
-		{ 3, { 0x55, 0x04, 0x61 }, "id-at-organizationIdentifier" },
-		{ 9, { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01 }, "pkcs-9-at-emailAddress" },
-		{ 10, { 0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19 }, "dc" },
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (t[i].len == n && !memcmp(t[i].oid, oid, n))
-			return t[i].name;
-	return NULL;
-}
-
-/* Dotted text of an OID. */
-static size_t tlst_oid_text(const uint8_t *p, uint32_t n, char *out, size_t cap)
-{
-	size_t k = 0;
-	uint64_t v = 0;
-	int first = 1;
-	for (uint32_t i = 0; i < n && k + 24 < cap; i++) {
-		v = v << 7 | (p[i] & 0x7f);
-		if (p[i] & 0x80)
-			continue;
-		if (first) {
-			unsigned a = v < 40 ? 0 : v < 80 ? 1 : 2;
-			k += (size_t)snprintf(out + k, cap - k, "%u.%llu", a, (unsigned long long)(v - a * 40u));
-			first = 0;
-		} else {
-			k += (size_t)snprintf(out + k, cap - k, ".%llu", (unsigned long long)v);
-		}
-		v = 0;
-	}
-	out[k < cap ? k : cap - 1] = 0;
-	return k;
-}
-
-/* The Name's text: "type=value" of each attribute, the last RDN first, joined by commas. */
-static size_t tlst_dn_text(struct rd name, char *out, size_t cap)
-{
-	struct rd rdn[64];
-	int nr = 0;
-	uint8_t tag;
-	while (nr < 64 && rd_left(&name) && tlst_der(&name, &tag, &rdn[nr]))
-		nr++;
-	size_t k = 0;
-	out[0] = 0;
-	for (int i = nr - 1; i >= 0 && k + 2 < cap; i--) {
-		struct rd s = rdn[i], atv, oid, val;
-		for (int j = 0; rd_left(&s) && j < 16 && tlst_der(&s, &tag, &atv); j++) {
-			if (!tlst_der(&atv, &tag, &oid) || tag != 0x06 || !tlst_der(&atv, &tag, &val))
-				break;
-			const char *an = tlst_attr_name(oid.p, rd_left(&oid));
-			char ot[96];
-			if (!an) {
-				tlst_oid_text(oid.p, rd_left(&oid), ot, sizeof ot);
-				an = ot;
-			}
-			int w = snprintf(out + k, cap - k, "%s%s=%.*s", k ? "," : "", an, (int)rd_left(&val), (const char *)val.p);
-			if (w < 0 || (size_t)w >= cap - k) {
-				k = cap - 1;
-				out[k] = 0;
-				return k;
-			}
-			k += (size_t)w;
-		}
-	}
-	return k;
-}
-
-/* The subject of a certificate (DER), or 0 when it cannot be found. */
-static size_t tlst_cert_subject(const uint8_t *der, uint32_t n, char *out, size_t cap)
-{
-	struct rd r = rd_make(der, n), cert, tbs, x;
-	uint8_t tag;
-	if (!tlst_der(&r, &tag, &cert) || !tlst_der(&cert, &tag, &tbs))
-		return 0;
-	if (rd_left(&tbs) && tbs.p[0] == 0xa0 && !tlst_der(&tbs, &tag, &x))
-		return 0;
-	for (int i = 0; i < 4; i++) /* serial, signature, issuer, validity */
-		if (!tlst_der(&tbs, &tag, &x))
-			return 0;
-	if (!tlst_der(&tbs, &tag, &x))
-		return 0;
-	return tlst_dn_text(x, out, cap);
-}
+/* ---- certificates ---------------------------------------------------------------------- */
 
 static void tlst_certificate(struct proto_ctx *ctx, struct slice body)
 {
@@ -757,11 +632,12 @@ static void tlst_certificate(struct proto_ctx *ctx, struct slice body)
 			return;
 		char subj[TLS_TEXT];
 		proto_tree_bytes(ctx, 4, "Certificate", tlst_s(c, cl));
-		if (tlst_cert_subject(c, cl, subj, sizeof subj)) {
+		if (x509_subject_text(tlst_s(c, cl), subj, sizeof subj)) {
 			proto_tree_append(ctx, " (");
 			proto_tree_append_str(ctx, tlst_s((const uint8_t *)subj, (uint32_t)strlen(subj)), PROTO_TENC_UTF8);
 			proto_tree_append(ctx, ")");
 		}
+		x509_tree_cert(ctx, 5, tlst_s(c, cl));
 	}
 }
 
@@ -801,7 +677,7 @@ static void tlst_kx_signature(struct proto_ctx *ctx, struct rd *r, uint16_t vers
 	if (!rd_left(r))
 		return;
 	if (version >= 0x0303)
-		tlst_sigalg_item(ctx, 4, rd_be16(r));
+		tls_tree_sigalg(ctx, 4, rd_be16(r));
 	tlst_kx_value(ctx, r, 1, "Signature Length", "Signature");
 }
 
@@ -914,7 +790,7 @@ static void tlst_message(struct proto_ctx *ctx, uint8_t type, struct slice body,
 	case 16: tlst_client_kx(ctx, body, ti); break;
 	case 15: {
 		struct rd r = rd_make(body.p, body.len);
-		tlst_sigalg_item(ctx, 3, rd_be16(&r));
+		tls_tree_sigalg(ctx, 3, rd_be16(&r));
 		uint16_t sl = rd_be16(&r);
 		const uint8_t *s = rd_bytes(&r, sl);
 		if (s) {

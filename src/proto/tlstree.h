@@ -44,6 +44,11 @@ const char *tls_hs_name(uint8_t t);
 const char *tls_alert_name(uint8_t d);
 const char *tls_col_name(uint16_t v); /* "TLSv1.2": the Protocol column's and the record layer's name */
 
+/* Items shared with the certificate tree: "Signature Algorithm: name (0x0403)" with its hash and
+ * signature, and an absolute time in seconds as Wireshark writes it. */
+void tls_tree_sigalg(struct proto_ctx *ctx, uint8_t depth, uint16_t alg);
+void tls_tree_time(struct proto_ctx *ctx, uint8_t depth, const char *name, int64_t secs, uint32_t nsec);
+
 void tls_tree_begin(struct proto_ctx *ctx, struct tls_tdir **td, uint8_t v2, uint8_t type, uint16_t version,
 		    uint32_t len, uint16_t sess_version);
 void tls_tree_bytes(struct tls_tdir *td, const uint8_t *p, uint32_t n);
