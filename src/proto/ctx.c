@@ -754,3 +754,25 @@ size_t proto_secs_text(char *buf, size_t cap, uint32_t secs)
 	}
 	return k;
 }
+
+void proto_tree_lines(struct proto_ctx *ctx, uint8_t depth, const char *title, struct slice s)
+{
+	if (!proto_tree_on(ctx) || !s.len)
+		return;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s.len; i++)
+		n += s.p[i] == '\n';
+	if (s.p[s.len - 1] != '\n')
+		n++;
+	proto_tree_text(ctx, depth, "%s (%u line%s)", title, n, n == 1 ? "" : "s");
+	for (uint32_t i = 0, k = 0; i < s.len && k < PROTO_TREE_ITEMS; k++) {
+		uint32_t e = i;
+		while (e < s.len && s.p[e] != '\n')
+			e++;
+		if (e < s.len)
+			e++;
+		proto_tree_text(ctx, (uint8_t)(depth + 1), "%s", "");
+		proto_tree_cat_str(ctx, (struct slice){ s.p + i, e - i }, PROTO_TENC_UTF8);
+		i = e;
+	}
+}

@@ -292,6 +292,9 @@ void proto_tree_bytes(struct proto_ctx *ctx, uint8_t depth, const char *name, st
 /* A duration as Wireshark writes one ("1 day, 2 hours, 1 minute, 5 seconds"; "0 seconds").
  * Returns the length written into buf (always terminated when cap > 0). */
 size_t proto_secs_text(char *buf, size_t cap, uint32_t secs);
+/* Text as Wireshark's line-based text dissector shows it: "title (N lines)" and every line
+ * (with its line end, escaped) one level deeper. */
+void proto_tree_lines(struct proto_ctx *ctx, uint8_t depth, const char *title, struct slice s);
 /* Empties a tree (the flow table, before each packet). */
 void proto_tree_reset(struct proto_tree *t);
 
