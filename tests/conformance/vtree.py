@@ -13,6 +13,7 @@ tshark does not.
   vtree.py --record DIR CAPTURE...             write tshark's application subtrees (reference files)
   vtree.py --recorded DIR --gate FILE          score against references only (no tshark needed)
   vtree.py --diff DNS CAPTURE                  show the differing lines of one protocol
+  sleuth packets -n -V X | vtree.py --reduce --like REF   the subtrees a golden reference holds
 """
 import argparse
 import difflib
@@ -80,19 +81,31 @@ def split_app(text):
     return frames
 
 
-def reduced(text):
-    """tshark's output cut to what the score needs: frame lines and application subtrees."""
-    out = []
+HEADER = "# tshark 4.0 -n -V, application subtrees:"
+
+
+def reduced(text, only=None):
+    """tshark's output cut to what the score needs: frame lines and application subtrees (of the
+    protocols in `only` when given), with a header naming them."""
+    names = [name for name, _ in TOPS if not only or name in only]
+    out = [HEADER + " " + ",".join(names)]
     for frame, protos in sorted(split_app(text).items()):
-        if not protos:
+        if not any(protos.get(n) for n in names):
             continue
         out.append("Frame %d: " % frame)
-        order = [name for name, _ in TOPS]
-        for name in order:
+        for name in names:
             for line in protos.get(name, []):
                 out.append(line)
         out.append("")
-    return "\n".join(out) + "\n"
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def header_protos(path):
+    with open(path, encoding="utf-8") as f:
+        first = f.readline().rstrip("\n")
+    if not first.startswith(HEADER):
+        return None
+    return [n for n in first[len(HEADER):].strip().split(",") if n]
 
 
 def run(cmd):
@@ -155,7 +168,14 @@ def main():
     ap.add_argument("--diff", help="print the differing subtrees of this protocol")
     ap.add_argument("--max-diff", type=int, default=40, help="frames shown with --diff")
     ap.add_argument("--per-capture", action="store_true", help="one line per capture and protocol")
+    ap.add_argument("--reduce", action="store_true", help="filter stdin (a -V output) to the application subtrees")
+    ap.add_argument("--like", help="with --reduce/--record: only the protocols this reference's header names")
+    ap.add_argument("--only", help="with --reduce/--record: only these protocols (comma separated)")
     args = ap.parse_args()
+    only = args.only.split(",") if args.only else header_protos(args.like) if args.like else None
+    if args.reduce:
+        sys.stdout.write(reduced(sys.stdin.read(), only))
+        return 0
     args.tshark_ok = not args.recorded
     caps = list(captures(args.paths))
     if args.recorded and not args.paths:
@@ -176,7 +196,7 @@ def main():
         for c in caps:
             rc, out, err = run([args.tshark, "-n", "-V", "-r", c])
             with open(os.path.join(args.record, os.path.basename(c) + ".vtree"), "w", encoding="utf-8") as f:
-                f.write(reduced(out))
+                f.write(reduced(out, only))
             print("recorded %s" % c)
         return 0
 
