@@ -163,6 +163,7 @@ def main():
     ap.add_argument("--tshark", default="tshark")
     ap.add_argument("--cache", help="directory keeping tshark's reduced output between runs")
     ap.add_argument("--recorded", help="directory of recorded references (CAPTURE.vtree)")
+    ap.add_argument("--testlist", help="also score the golden tests' recorded references (TESTLIST lines *.vtree)")
     ap.add_argument("--record", help="write tshark's reduced output of each capture to this directory")
     ap.add_argument("--gate", help="thresholds file: PROTO GATE TARGET (exit 1 below a gate)")
     ap.add_argument("--diff", help="print the differing subtrees of this protocol")
@@ -176,21 +177,32 @@ def main():
     if args.reduce:
         sys.stdout.write(reduced(sys.stdin.read(), only))
         return 0
-    args.tshark_ok = not args.recorded
-    caps = list(captures(args.paths))
+    args.tshark_ok = not args.recorded and not args.testlist
+    here = os.path.dirname(os.path.abspath(__file__))
+    capdirs = (os.path.join(here, "..", "golden", "captures"), os.path.join(here, "..", "captures"))
+    # (capture, recorded reference or None: tshark or the cache)
+    jobs = [(c, None) for c in captures(args.paths)]
     if args.recorded and not args.paths:
-        caps = []
-        here = os.path.dirname(os.path.abspath(__file__))
+        jobs = []
         for f in sorted(os.listdir(args.recorded)):
             if f.endswith(".vtree"):
                 name = f[:-len(".vtree")]
-                for d in (os.path.join(here, "..", "captures"), os.path.join(here, "..", "golden", "captures")):
-                    if os.path.exists(os.path.join(d, name)):
-                        caps.append(os.path.join(d, name))
-                        break
-                else:
+                found = [os.path.join(d, name) for d in capdirs if os.path.exists(os.path.join(d, name))]
+                if not found:
                     print("  MISSING capture for %s" % f)
                     return 1
+                jobs.append((found[0], os.path.join(args.recorded, f)))
+    if args.testlist:
+        expdir = os.path.join(os.path.dirname(os.path.abspath(args.testlist)), "expected")
+        with open(args.testlist) as f:
+            for line in f:
+                w = line.split()
+                if len(w) < 3 or w[0].startswith("#") or not w[2].endswith(".vtree"):
+                    continue
+                found = [os.path.join(d, w[1]) for d in capdirs if os.path.exists(os.path.join(d, w[1]))]
+                if found:
+                    jobs.append((found[0], os.path.join(expdir, w[2])))
+    caps = [c for c, _ in jobs]
     if args.record:
         os.makedirs(args.record, exist_ok=True)
         for c in caps:
@@ -203,13 +215,21 @@ def main():
     total = {}
     shown = 0
     crashes = []
-    for c in caps:
-        ref = tshark_text(c, args)
+    for c, refpath in jobs:
+        if refpath:
+            with open(refpath, encoding="utf-8") as f:
+                ref = f.read()
+        else:
+            ref = tshark_text(c, args)
         if ref is None:
             continue
         rc, out, err = run([args.sleuth, "packets", "-n", "-V", c])
         if rc not in (0, 1) or "Sanitizer" in err:
             crashes.append((c, rc, err.strip().split("\n")[-1] if err.strip() else ""))
+        # a reference recorded for some protocols scores those only
+        names = header_protos(refpath) if refpath else None
+        if names:
+            out = reduced(out, names)
         tf, sf = split_app(ref), split_app(out)
         percap = {}
         for frame in sorted(set(tf) | set(sf)):
