@@ -776,3 +776,13 @@ void proto_tree_lines(struct proto_ctx *ctx, uint8_t depth, const char *title, s
 		i = e;
 	}
 }
+
+void proto_tree_drop_last(struct proto_ctx *ctx)
+{
+	if (!proto_tree_on(ctx) || !ctx->out->tree->n)
+		return;
+	struct proto_tree *t = ctx->out->tree;
+	struct proto_titem *it = &t->item[--t->n];
+	t->used = it->off;
+	t->open = 0;
+}

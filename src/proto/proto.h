@@ -295,6 +295,8 @@ size_t proto_secs_text(char *buf, size_t cap, uint32_t secs);
 /* Text as Wireshark's line-based text dissector shows it: "title (N lines)" and every line
  * (with its line end, escaped) one level deeper. */
 void proto_tree_lines(struct proto_ctx *ctx, uint8_t depth, const char *title, struct slice s);
+/* Takes the last item back (a dissector that keeps a closing line last while it adds more). */
+void proto_tree_drop_last(struct proto_ctx *ctx);
 /* Empties a tree (the flow table, before each packet). */
 void proto_tree_reset(struct proto_tree *t);
 
