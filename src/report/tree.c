@@ -1,4 +1,6 @@
-/* tree.c: packet detail tree for Frame, Ethernet, ARP, IPv4/IPv6, TCP (with SEQ/ACK analysis), UDP, ICMP. */
+/* tree.c: packet detail tree for Frame, Ethernet, ARP, IPv4/IPv6, TCP (with SEQ/ACK analysis), UDP, ICMP,
+ * then the application layer: the items the dissectors put in the packet's proto_tree, cut and
+ * bracketed as Wireshark prints labels; protocols without a tree show their filter fields. */
 #include "report/tree.h"
 
 #include <string.h>
