@@ -62,7 +62,12 @@ else
 	echo "SKIP conv conformance: ../shared/captures/reference not found"
 fi
 
-# 7. display filters (-Y) against tshark 4.0's recorded selections (tests/conformance/filters.tsv)
+# 7. application detail trees (-V) against tshark 4.0's recorded trees (no tshark needed)
+if python3 tests/conformance/vtree.py --sleuth ./sleuth --recorded tests/conformance/vtree --testlist tests/golden/TESTLIST \
+	--gate tests/conformance/vtree-thresholds.tsv > "$BUILD/vtree.log" 2>&1; then ok "application trees against tshark"; else ko "application trees against tshark"; fi
+cat "$BUILD/vtree.log"
+
+# 8. display filters (-Y) against tshark 4.0's recorded selections (tests/conformance/filters.tsv)
 sh tests/conformance/filters.sh ./sleuth > "$BUILD/filters.log" 2>&1
 fp=$(grep -c '^PASS' "$BUILD/filters.log")
 ff=$(grep -c '^FAIL' "$BUILD/filters.log")

@@ -465,7 +465,8 @@ int cli_packets(int argc, char **argv)
 	packets_header(r);
 	struct walk_src src = { .file = opts.file, .iface = opts.iface, .bpf = opts.bpf,
 				.decode_as = opts.decode_as, .ndecode_as = opts.ndecode_as,
-				.no_dissect = (uint8_t)(opts.quiet && !df) };
+				.no_dissect = (uint8_t)(opts.quiet && !df),
+				.app_tree = (uint8_t)(opts.verbose && opts.mode == OUT_TEXT && !opts.quiet) };
 	int status = walk_run(&src, packets_on_packet, packets_on_end, r);
 	obuf_free(&r->out);
 	obuf_free(&r->proto);

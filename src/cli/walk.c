@@ -135,6 +135,7 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 	fc.ndecode_as = src->ndecode_as;
 	fc.no_dissect = src->no_dissect;
 	fc.reasm = src->reasm;
+	fc.app_tree = src->app_tree;
 	struct flow_table *ft = NULL;
 	struct ipfrag_config ic;
 	ipfrag_config_default(&ic);

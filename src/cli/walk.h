@@ -35,6 +35,7 @@ struct walk_src {
 	uint8_t no_dissect;      /* nothing needs the application layer (packets -q) */
 	uint8_t reasm;           /* records only, no packet list: reordered TCP data is put back in
 	                          * order for the dissectors (flow_config.reasm) */
+	uint8_t app_tree;        /* the dissectors' detail tree is printed (packets -V) */
 };
 
 /* -Y for the commands that count packets (conv, hosts, follow, stats): compiles `text` now

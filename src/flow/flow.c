@@ -82,6 +82,7 @@ void flow_config_default(struct flow_config *cfg)
 	cfg->reasm = 0;
 	cfg->reasm_dir_cap = REASM_DIR_CAP_DEFAULT;
 	cfg->reasm_cap = REASM_CAP_DEFAULT;
+	cfg->app_tree = 0;
 }
 
 int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struct errbuf *e)
@@ -114,6 +115,13 @@ int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struc
 		free(t);
 		return err_set(e, ERR_NOMEM, "out of memory");
 	}
+	t->out->tree = NULL;
+	if (cfg->app_tree && !(t->out->tree = malloc(sizeof *t->out->tree))) {
+		flow_table_free(t);
+		return err_set(e, ERR_NOMEM, "out of memory");
+	}
+	if (t->out->tree)
+		proto_tree_reset(t->out->tree);
 	*out = t;
 	return 0;
 }
@@ -143,6 +151,8 @@ void flow_table_free(struct flow_table *t)
 	pdu_xtab_free(t->xt);
 	pdu_pool_drain();
 	reasm_pool_free(t->rpool); /* after every flow's held bytes went back */
+	if (t->out)
+		free(t->out->tree);
 	free(t->out);
 	free(t);
 }
@@ -560,6 +570,8 @@ static void proto_pkt_reset(struct proto_pkt *o)
 	o->dropped = 0;
 	o->col[0] = 0;
 	memset(o->present, 0, sizeof o->present);
+	if (o->tree)
+		proto_tree_reset(o->tree);
 }
 
 static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt_ip *ip, struct flow_pkt *out)

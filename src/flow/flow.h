@@ -85,6 +85,7 @@ struct flow_config {
 	uint8_t reasm;
 	uint32_t reasm_dir_cap;   /* bytes one direction may hold (block memory) */
 	uint64_t reasm_cap;       /* bytes all flows may hold */
+	uint8_t app_tree;         /* dissectors fill the detail tree (struct proto_tree; -V) */
 };
 
 void flow_config_default(struct flow_config *cfg);

@@ -7,6 +7,7 @@
 
 #include <openssl/evp.h>
 
+#include "base/obuf.h"
 #include "proto/proto.h"
 
 void proto_col_proto(struct proto_ctx *ctx, const char *name)
@@ -462,4 +463,332 @@ const char *proto_mime_sniff(const uint8_t *p, size_t n)
 		if ((p[i] >= 0x20 && p[i] < 0x7f) || p[i] == '\t' || p[i] == '\r' || p[i] == '\n' || p[i] >= 0x80)
 			text++;
 	return text == n ? "text/plain" : "application/octet-stream";
+}
+
+/* ---- The packet detail tree --------------------------------------------------------------- */
+
+int proto_tree_on(const struct proto_ctx *ctx)
+{
+	return ctx->out && ctx->out->tree;
+}
+
+void proto_tree_reset(struct proto_tree *t)
+{
+	t->n = 0;
+	t->used = 0;
+	t->dropped = 0;
+	t->open = 0;
+}
+
+static struct proto_tree *proto_tree_new_item(struct proto_ctx *ctx, uint8_t depth, uint16_t name_len)
+{
+	if (!proto_tree_on(ctx))
+		return NULL;
+	struct proto_tree *t = ctx->out->tree;
+	t->open = 0;
+	if (t->n >= PROTO_TREE_ITEMS || t->used + PROTO_TREE_LABEL > PROTO_TREE_TEXT) {
+		t->dropped++;
+		return NULL;
+	}
+	struct proto_titem *it = &t->item[t->n++];
+	it->off = t->used;
+	it->len = 0;
+	it->name_len = name_len;
+	it->depth = depth;
+	it->gen = 0;
+	it->init_len = 0;
+	it->proto = (uint8_t)(ctx->proto_idx + 1);
+	t->open = 1;
+	return t;
+}
+
+/* The last item, when it may still grow; its free room through *room. */
+static char *proto_tree_tail(struct proto_ctx *ctx, size_t *room)
+{
+	if (!proto_tree_on(ctx) || !ctx->out->tree->open)
+		return NULL;
+	struct proto_tree *t = ctx->out->tree;
+	struct proto_titem *it = &t->item[t->n - 1];
+	*room = PROTO_TREE_LABEL - it->len;
+	return t->text + it->off + it->len;
+}
+
+static void proto_tree_grew(struct proto_ctx *ctx, size_t n)
+{
+	struct proto_tree *t = ctx->out->tree;
+	t->item[t->n - 1].len = (uint16_t)(t->item[t->n - 1].len + n);
+	t->used += (uint32_t)n;
+}
+
+static void proto_tree_vcat(struct proto_ctx *ctx, const char *fmt, va_list ap)
+{
+	size_t room;
+	char *p = proto_tree_tail(ctx, &room);
+	if (!p || !room)
+		return;
+	char tmp[PROTO_TREE_LABEL + 1];
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	if (n <= 0)
+		return;
+	size_t k = (size_t)n < room ? (size_t)n : room;
+	memcpy(p, tmp, k);
+	proto_tree_grew(ctx, k);
+}
+
+void proto_tree_cat(struct proto_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vcat(ctx, fmt, ap);
+	va_end(ap);
+}
+
+/* A new item: "name: " (when name is set) and the formatted text; `gen`: a generated item. */
+static void proto_tree_vitem(struct proto_ctx *ctx, uint8_t depth, uint8_t gen, const char *name, const char *fmt,
+			     va_list ap)
+{
+	size_t nl = name ? strlen(name) : 0;
+	if (!proto_tree_new_item(ctx, depth, (uint16_t)(nl < PROTO_TREE_LABEL ? nl : 0)))
+		return;
+	ctx->out->tree->item[ctx->out->tree->n - 1].gen = gen;
+	if (name)
+		proto_tree_cat(ctx, "%s: ", name);
+	proto_tree_vcat(ctx, fmt, ap);
+}
+
+void proto_tree_text(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vitem(ctx, depth, 0, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void proto_tree_field(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vitem(ctx, depth, 0, name, fmt, ap);
+	va_end(ap);
+}
+
+void proto_tree_gtext(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vitem(ctx, depth, 1, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void proto_tree_gfield(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vitem(ctx, depth, 1, name, fmt, ap);
+	va_end(ap);
+}
+
+/* Escapes one character (code point `cp`, `len` bytes at p) as Wireshark's format_text. */
+static size_t proto_tree_esc(char *out, uint32_t cp, const uint8_t *p, size_t len)
+{
+	static const char named[] = "abtnvfr";
+	if (cp >= 0x07 && cp <= 0x0d) {
+		out[0] = '\\';
+		out[1] = named[cp - 0x07];
+		return 2;
+	}
+	if (cp < 0x20 || cp == 0x7f) {
+		out[0] = '\\';
+		out[1] = (char)('0' + (cp >> 6));
+		out[2] = (char)('0' + ((cp >> 3) & 7));
+		out[3] = (char)('0' + (cp & 7));
+		return 4;
+	}
+	if (cp >= 0x80 && cp < 0xa0)
+		return (size_t)snprintf(out, 8, "\\u%04x", (unsigned)cp);
+	memcpy(out, p, len);
+	return len;
+}
+
+size_t proto_tree_escape(char *out, size_t cap, struct slice s, uint8_t enc)
+{
+	static const uint8_t repl[3] = { 0xef, 0xbf, 0xbd };
+	size_t w = 0;
+	if (!cap)
+		return 0;
+	for (uint32_t i = 0; i < s.len && w + 1 < cap;) {
+		uint8_t c = s.p[i];
+		char e[8];
+		size_t el, step = 1;
+		if (c < 0x80) {
+			el = proto_tree_esc(e, c, s.p + i, 1);
+		} else if (enc == PROTO_TENC_UTF8 && c == 0xc2 && i + 1 < s.len && s.p[i + 1] >= 0x80 && s.p[i + 1] < 0xa0) {
+			el = proto_tree_esc(e, s.p[i + 1], NULL, 0);
+			step = 2;
+		} else if (enc == PROTO_TENC_UTF8 && (step = obuf_utf8_len(s.p + i, s.len - i)) != 0) {
+			el = proto_tree_esc(e, 0xa0, s.p + i, step);
+		} else {
+			el = proto_tree_esc(e, 0xa0, repl, 3);
+			step = 1;
+		}
+		size_t k = el < cap - 1 - w ? el : cap - 1 - w;
+		memcpy(out + w, e, k);
+		w += k;
+		i += (uint32_t)step;
+	}
+	out[w] = 0;
+	return w;
+}
+
+void proto_tree_cat_str(struct proto_ctx *ctx, struct slice s, uint8_t enc)
+{
+	size_t room;
+	char *p = proto_tree_tail(ctx, &room);
+	if (!p)
+		return;
+	char tmp[PROTO_TREE_LABEL + 1];
+	size_t n = proto_tree_escape(tmp, room + 1 < sizeof tmp ? room + 1 : sizeof tmp, s, enc);
+	memcpy(p, tmp, n);
+	proto_tree_grew(ctx, n);
+}
+
+void proto_tree_expert(struct proto_ctx *ctx, uint8_t depth, const char *sev, const char *group, const char *msg)
+{
+	proto_tree_gtext(ctx, depth, "Expert Info (%s/%s): %s", sev, group, msg);
+	/* the message item holds what fit Wireshark's label buffer: cut, not marked */
+	size_t n = strlen(msg);
+	if (n > 239) {
+		n = 239;
+		while (n && ((uint8_t)msg[n] & 0xc0) == 0x80)
+			n--;
+	}
+	proto_tree_gtext(ctx, (uint8_t)(depth + 1), "%.*s", (int)n, msg);
+	proto_tree_gfield(ctx, (uint8_t)(depth + 1), "Severity level", "%s", sev);
+	proto_tree_gfield(ctx, (uint8_t)(depth + 1), "Group", "%s", group);
+}
+
+/* The label of the last item is complete: what follows is appended text. */
+static void proto_tree_seal(struct proto_ctx *ctx)
+{
+	if (!proto_tree_on(ctx) || !ctx->out->tree->open)
+		return;
+	struct proto_titem *it = &ctx->out->tree->item[ctx->out->tree->n - 1];
+	if (!it->init_len)
+		it->init_len = it->len ? it->len : 1;
+}
+
+void proto_tree_append(struct proto_ctx *ctx, const char *fmt, ...)
+{
+	proto_tree_seal(ctx);
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vcat(ctx, fmt, ap);
+	va_end(ap);
+}
+
+void proto_tree_append_str(struct proto_ctx *ctx, struct slice s, uint8_t enc)
+{
+	proto_tree_seal(ctx);
+	proto_tree_cat_str(ctx, s, enc);
+}
+
+void proto_tree_field_str(struct proto_ctx *ctx, uint8_t depth, const char *name, struct slice s, uint8_t enc)
+{
+	proto_tree_field(ctx, depth, name, "%s", "");
+	proto_tree_cat_str(ctx, s, enc);
+}
+
+void proto_tree_bits(struct proto_ctx *ctx, uint8_t depth, uint64_t value, uint8_t nbits, uint64_t mask, const char *fmt,
+		     ...)
+{
+	if (!proto_tree_new_item(ctx, depth, 0))
+		return;
+	char pat[64 + 16 + 4];
+	size_t k = 0;
+	for (int i = nbits - 1; i >= 0 && k + 2 < sizeof pat; i--) {
+		uint64_t bit = (uint64_t)1 << i;
+		pat[k++] = (mask & bit) ? ((value & bit) ? '1' : '0') : '.';
+		if (i && i % 4 == 0)
+			pat[k++] = ' ';
+	}
+	pat[k] = 0;
+	proto_tree_cat(ctx, "%s = ", pat);
+	va_list ap;
+	va_start(ap, fmt);
+	proto_tree_vcat(ctx, fmt, ap);
+	va_end(ap);
+}
+
+void proto_tree_bytes(struct proto_ctx *ctx, uint8_t depth, const char *name, struct slice s)
+{
+	static const char hx[] = "0123456789abcdef";
+	if (!proto_tree_on(ctx))
+		return;
+	if (!s.len) {
+		proto_tree_field(ctx, depth, name, "<MISSING>");
+		return;
+	}
+	char buf[2 * PROTO_TREE_BYTES_SHOWN + 4];
+	uint32_t n = s.len > PROTO_TREE_BYTES_SHOWN ? PROTO_TREE_BYTES_SHOWN : s.len, k = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		buf[k++] = hx[s.p[i] >> 4];
+		buf[k++] = hx[s.p[i] & 15];
+	}
+	if (s.len > n) {
+		memcpy(buf + k, "\xe2\x80\xa6", 3); /* U+2026 */
+		k += 3;
+	}
+	buf[k] = 0;
+	proto_tree_field(ctx, depth, name, "%s", buf);
+}
+
+size_t proto_secs_text(char *buf, size_t cap, uint32_t secs)
+{
+	static const char *const unit[] = { "day", "hour", "minute", "second" };
+	uint32_t part[4] = { secs / 86400, secs / 3600 % 24, secs / 60 % 60, secs % 60 };
+	size_t k = 0;
+	if (!cap)
+		return 0;
+	buf[0] = 0;
+	for (int i = 0; i < 4; i++) {
+		if (!part[i] && !(i == 3 && !k))
+			continue;
+		int n = snprintf(buf + k, cap - k, "%s%u %s%s", k ? ", " : "", part[i], unit[i], part[i] == 1 ? "" : "s");
+		if (n < 0 || (size_t)n >= cap - k)
+			return k;
+		k += (size_t)n;
+	}
+	return k;
+}
+
+void proto_tree_lines(struct proto_ctx *ctx, uint8_t depth, const char *title, struct slice s)
+{
+	if (!proto_tree_on(ctx) || !s.len)
+		return;
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < s.len; i++)
+		n += s.p[i] == '\n';
+	if (s.p[s.len - 1] != '\n')
+		n++;
+	proto_tree_text(ctx, depth, "%s (%u line%s)", title, n, n == 1 ? "" : "s");
+	for (uint32_t i = 0, k = 0; i < s.len && k < PROTO_TREE_ITEMS; k++) {
+		uint32_t e = i;
+		while (e < s.len && s.p[e] != '\n')
+			e++;
+		if (e < s.len)
+			e++;
+		proto_tree_text(ctx, (uint8_t)(depth + 1), "%s", "");
+		proto_tree_cat_str(ctx, (struct slice){ s.p + i, e - i }, PROTO_TENC_UTF8);
+		i = e;
+	}
+}
+
+void proto_tree_drop_last(struct proto_ctx *ctx)
+{
+	if (!proto_tree_on(ctx) || !ctx->out->tree->n)
+		return;
+	struct proto_tree *t = ctx->out->tree;
+	struct proto_titem *it = &t->item[--t->n];
+	t->used = it->off;
+	t->open = 0;
 }

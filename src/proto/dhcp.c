@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/rd.h"
+#include "proto/dhcptree.h"
 #include "proto/proto.h"
 
 #define DHCP_MAX_OPTIONS 255
@@ -369,6 +370,7 @@ static struct proto_res dhcp_parse(struct proto_ctx *ctx, uint8_t dir, struct sl
 		else
 			proto_info_printf(ctx, "DHCP Unknown Message Type (0x%02x) - Transaction ID 0x%x", m.type, xid);
 	}
+	dhcp_tree(ctx, d, m.type ? (dhcp_type_name(m.type) ? dhcp_type_name(m.type) : "Unknown") : NULL);
 	if (proto_records_on(ctx))
 		dhcp_record(ctx, st, &m, ciaddr, yiaddr, have_mac);
 	return res;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/rd.h"
+#include "proto/dnstree.h"
 #include "proto/proto.h"
 
 #define DNS_HDR 12
@@ -59,6 +60,7 @@ struct dns_state {
 	struct dns_pend pend[DNS_PEND_MAX];
 	uint8_t big[DNS_BIG_KEEP];
 	char scratch[DNS_SCRATCH]; /* field values of the current packet; reset per packet */
+	struct dns_ttab ttab;      /* the detail tree's transactions (kept in the originator's state) */
 };
 _Static_assert(sizeof(struct dns_state) <= 4096, "dns state over the flow's per-direction limit");
 
@@ -100,32 +102,7 @@ static const struct proto_field dns_fields[] = {
 /* Record types as tshark's Info column names them (the short form of dns.qry.type's values). */
 static const char *dns_type_name(uint16_t t)
 {
-	static const char *const lo[] = {
-		"Unused", "A", "NS", "MD", "MF", "CNAME", "SOA", "MB", "MG", "MR", "NULL", "WKS", "PTR",
-		"HINFO", "MINFO", "MX", "TXT", "RP", "AFSDB", "X25", "ISDN", "RT", "NSAP", "NSAP-PTR", "SIG",
-		"KEY", "PX", "GPOS", "AAAA", "LOC", "NXT", "EID", "NIMLOC", "SRV", "ATMA", "NAPTR", "KX",
-		"CERT", "A6", "DNAME", "SINK", "OPT", "APL", "DS", "SSHFP", "IPSECKEY", "RRSIG", "NSEC",
-		"DNSKEY", "DHCID", "NSEC3", "NSEC3PARAM", "TLSA", NULL, NULL, "HIP", NULL, "RKEY", "TALINK",
-		"CDS", "CDNSKEY", "OPENPGPKEY", "CSYNC", "ZONEMD", "SVCB", "HTTPS",
-	};
-	static const char *const mid[] = { "SPF", "UINFO", "UID", "GID", "UNSPEC", "NID", "L32", "L64",
-					   "LP", "EUI48", "EUI64" };
-	static const char *const hi[] = { "TKEY", "TSIG", "IXFR", "AXFR", "MAILB", "MAILA", "ANY", "URI",
-					  "CAA" };
-	if (t < sizeof lo / sizeof lo[0])
-		return lo[t];
-	if (t >= 99 && t < 99 + sizeof mid / sizeof mid[0])
-		return mid[t - 99];
-	if (t >= 249 && t < 249 + sizeof hi / sizeof hi[0])
-		return hi[t - 249];
-	switch (t) {
-	case 32768: return "TA";
-	case 32769: return "DLV";
-	case 65281: return "WINS";
-	case 65282: return "WINS-R";
-	case 65422: return "XPF";
-	}
-	return NULL;
+	return dns_type_short(t);
 }
 
 /* Info text of a type: its name, or "Unknown (N)". buf: at least 16 bytes. */
@@ -152,22 +129,20 @@ static const char *dns_lookup(const char *const *names, size_t n, unsigned v, co
 
 static const char *dns_opcode_text(uint8_t op, char *buf, size_t cap)
 {
-	static const char *const names[] = { "Standard query", "Inverse query", "Server status request",
-					     NULL, "Zone change notification", "Dynamic update",
-					     "DNS Stateful operations (DSO)" };
-	return dns_lookup(names, DNS_N(names), op, "Unknown operation (%u)", buf, cap);
+	const char *s = dns_opcode_name(op);
+	if (s)
+		return s;
+	snprintf(buf, cap, "Unknown operation (%u)", op);
+	return buf;
 }
 
 static const char *dns_rcode_text(uint16_t rc, char *buf, size_t cap)
 {
-	static const char *const names[] = {
-		"No error", "Format error", "Server failure", "No such name", "Not implemented", "Refused",
-		"Name exists", "RRset exists", "RRset does not exist", "Not authoritative", "Name out of zone",
-		"DSO-Type not implemented", NULL, NULL, NULL, NULL, "Bad OPT Version or TSIG Signature Failure",
-		"Key not recognized", "Signature out of time window", "Bad TKEY Mode", "Duplicate key name",
-		"Algorithm not supported", "Bad Truncation", "Bad/missing Server Cookie",
-	};
-	return dns_lookup(names, DNS_N(names), rc, "Unknown error (%u)", buf, cap);
+	const char *s = dns_rcode_name(rc);
+	if (s)
+		return s;
+	snprintf(buf, cap, "Unknown error (%u)", rc);
+	return buf;
 }
 
 /* Zeek's names (base/protocols/dns/consts.zeek) for the record. */
@@ -315,99 +290,18 @@ struct dns_walk {
 	char text[4096];         /* owners and answer texts of ans[] */
 };
 
-enum dns_name_kind { DNS_N_OK = 0, DNS_N_LOOP, DNS_N_LONG, DNS_N_EXT };
-
-/* Reads the name at *r (compression pointers lead anywhere in the message) and writes its text
- * into out (DNS_TEXT bytes): labels joined by dots, "<Root>" for the root, or tshark's marker for
- * a loop, an over-long name or an unknown label type. *r ends after the name's bytes in place.
- * Returns 0, or -1 when the message ended inside the name (*r's status is set). */
+/* Reads the name at *r into out (DNS_TEXT bytes; see dns_name_read), counting what was wrong with
+ * it. Returns 0, or -1 when the message ended inside the name (*r's status is set). */
 static int dns_name(struct dns_walk *w, struct rd *r, char *out, uint16_t *olen)
 {
-	struct rd far, *c = r;
-	uint32_t processed = 0, jumps = 0;
-	uint16_t len = 0;
-	enum dns_name_kind kind = DNS_N_OK;
-	for (;;) {
-		uint8_t b = rd_u8(c);
-		if (!rd_ok(c)) {
-			rd_bad(r);
-			return -1;
-		}
-		processed++;
-		if (b == 0)
-			break;
-		if ((b & 0xc0) == 0xc0) {
-			uint16_t off = (uint16_t)((b & 0x3f) << 8 | rd_u8(c));
-			if (!rd_ok(c)) {
-				rd_bad(r);
-				return -1;
-			}
-			processed++;
-			if (++jumps > DNS_JUMPS_MAX || processed >= w->n) {
-				kind = DNS_N_LOOP;
-				break;
-			}
-			far = rd_make(w->m, w->n);
-			rd_skip(&far, off);
-			if (!rd_ok(&far)) {
-				rd_bad(r);
-				return -1;
-			}
-			c = &far;
-			continue;
-		}
-		if (b & 0xc0) {
-			kind = DNS_N_EXT;
-			break;
-		}
-		const uint8_t *lab = rd_bytes(c, b);
-		if (!lab) {
-			rd_bad(r);
-			return -1;
-		}
-		processed += b;
-		if (processed >= w->n + 1u) {
-			kind = DNS_N_LOOP;
-			break;
-		}
-		if (kind == DNS_N_OK) {
-			uint32_t need = (len ? 1u : 0u) + b;
-			if (len + need > DNS_NAME_MAX) {
-				kind = DNS_N_LONG; /* keep reading to find where the name ends */
-			} else {
-				if (len)
-					out[len++] = '.';
-				memcpy(out + len, lab, b);
-				len = (uint16_t)(len + b);
-			}
-		}
-	}
-	const char *mark = NULL;
-	switch (kind) {
-	case DNS_N_LOOP:
-		mark = "<Name contains a pointer that loops>";
+	int kind = dns_name_read(r, w->m, w->n, out, olen);
+	if (kind == DNS_NAME_LOOP)
 		dns_anomaly(w->ctx, w->st, DNS_A_LOOP);
-		break;
-	case DNS_N_LONG:
-		mark = "<Name too long>";
+	else if (kind == DNS_NAME_LONG)
 		dns_anomaly(w->ctx, w->st, DNS_A_NAME_LONG);
-		break;
-	case DNS_N_EXT:
-		mark = "<Unknown extended label>";
+	else if (kind == DNS_NAME_EXT)
 		dns_anomaly(w->ctx, w->st, DNS_A_LABEL_TYPE);
-		break;
-	case DNS_N_OK:
-		if (!len)
-			mark = "<Root>";
-		break;
-	}
-	if (mark) {
-		len = (uint16_t)strlen(mark);
-		memcpy(out, mark, len);
-	}
-	out[len] = 0;
-	*olen = len;
-	return 0;
+	return kind < 0 ? -1 : 0;
 }
 
 /* A <character-string> (length byte + bytes). */
@@ -1101,6 +995,17 @@ static enum proto_probe dns_probe(uint8_t l4, struct slice d)
 	return v > 0 ? PROBE_YES : v < 0 ? PROBE_MAYBE : PROBE_NO;
 }
 
+/* The detail tree of one message (-V only), with the conversation's transactions. */
+static void dns_draw(struct proto_ctx *ctx, struct slice m, const char *col, int tcp)
+{
+	if (!proto_tree_on(ctx))
+		return;
+	struct dns_state *o = ctx->is_orig ? ctx->state : ctx->peer;
+	uint8_t kind = col && !strcmp(col, "MDNS") ? DNS_TREE_MDNS : col && !strcmp(col, "LLMNR") ? DNS_TREE_LLMNR
+												    : DNS_TREE_DNS;
+	dns_tree(ctx, m, kind, tcp, o ? &o->ttab : NULL);
+}
+
 static void dns_scratch_reset(struct proto_ctx *ctx, struct dns_state *st)
 {
 	if (!ctx->frame || ctx->frame != st->scratch_frame) {
@@ -1156,6 +1061,7 @@ static struct proto_res dns_parse_tcp(struct proto_ctx *ctx, struct slice d)
 	} else if (d.len - 2u >= len) {
 		dns_scratch_reset(ctx, st);
 		dns_message(ctx, d.p + 2, len, 0, 0);
+		dns_draw(ctx, (struct slice){ d.p + 2, len }, "DNS", 1);
 		if (ctx->out)
 			proto_col_proto(ctx, "DNS");
 		res = dns_res(PROTO_OK, 2u + len, 0);
@@ -1186,6 +1092,7 @@ static struct proto_res dns_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 		ctx->out = NULL; /* records only: tshark would not call it DNS */
 	dns_scratch_reset(ctx, st);
 	dns_message(ctx, d.p, d.len, col && strcmp(col, "MDNS") == 0, 0);
+	dns_draw(ctx, d, col, 0);
 	if (ctx->out)
 		proto_col_proto(ctx, col);
 	ctx->out = out;

@@ -772,6 +772,135 @@ static void ftp_columns(struct proto_ctx *ctx, const struct ftp_session *s, stru
 	proto_field_s(ctx, FTP_F_CWD, ftp_sl(s->cwd, s->cwd_len));
 }
 
+/* ---- detail tree (-V) ---------------------------------------------------------------------- */
+
+/* Wireshark's texts of the reply codes (RFC 959, RFC 2228, RFC 2428). */
+static const char *ftp_code_text(int code)
+{
+	static const struct {
+		uint16_t code;
+		const char *text;
+	} t[] = {
+		{ 110, "Restart marker reply" }, { 120, "Service ready in nnn minutes" },
+		{ 125, "Data connection already open; transfer starting" },
+		{ 150, "File status okay; about to open data connection" }, { 200, "Command okay" },
+		{ 202, "Command not implemented, superfluous at this site" },
+		{ 211, "System status, or system help reply" }, { 212, "Directory status" }, { 213, "File status" },
+		{ 214, "Help message" }, { 215, "NAME system type" }, { 220, "Service ready for new user" },
+		{ 221, "Service closing control connection" }, { 225, "Data connection open; no transfer in progress" },
+		{ 226, "Closing data connection" }, { 227, "Entering Passive Mode" },
+		{ 229, "Entering Extended Passive Mode" }, { 230, "User logged in, proceed" },
+		{ 232, "User logged in, authorized by security data exchange" }, { 234, "Security data exchange complete" },
+		{ 235, "Security data exchange completed successfully" }, { 250, "Requested file action okay, completed" },
+		{ 257, "PATHNAME created" }, { 331, "User name okay, need password" }, { 332, "Need account for login" },
+		{ 334, "Requested security mechanism is ok" }, { 335, "Security data is acceptable, more is required" },
+		{ 336, "Username okay, need password. Challenge is ..." },
+		{ 350, "Requested file action pending further information" },
+		{ 421, "Service not available, closing control connection" }, { 425, "Can't open data connection" },
+		{ 426, "Connection closed; transfer aborted" }, { 431, "Need some unavailable resource to process security" },
+		{ 450, "Requested file action not taken" }, { 451, "Requested action aborted: local error in processing" },
+		{ 452, "Requested action not taken. Insufficient storage space in system" },
+		{ 500, "Syntax error, command unrecognized" }, { 501, "Syntax error in parameters or arguments" },
+		{ 502, "Command not implemented" }, { 503, "Bad sequence of commands" },
+		{ 504, "Command not implemented for that parameter" }, { 522, "Network protocol not supported" },
+		{ 530, "Not logged in" }, { 532, "Need account for storing files" },
+		{ 533, "Command protection level denied for policy reasons" }, { 534, "Request denied for policy reasons" },
+		{ 535, "Failed security check (hash, sequence, etc)" },
+		{ 536, "Requested PROT level not supported by mechanism" },
+		{ 537, "Command protection level not supported by security mechanism" },
+		{ 550, "Requested action not taken: File unavailable" }, { 551, "Requested action aborted: page type unknown" },
+		{ 552, "Requested file action aborted: Exceeded storage allocation" },
+		{ 553, "Requested action not taken: File name not allowed" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].code == code)
+			return t[i].text;
+	return NULL;
+}
+
+static void ftp_tree_addr(struct proto_ctx *ctx, const char *name, const uint8_t *a, uint8_t alen)
+{
+	char ab[INET6_ADDRSTRLEN];
+	if (inet_ntop(alen == 4 ? AF_INET : AF_INET6, a, ab, sizeof ab))
+		proto_tree_field(ctx, 2, name, "%s", ab);
+}
+
+/* The children of a segment's first line: command and argument, or code and text, and the
+ * data channel's endpoint they announce. */
+static void ftp_tree_first(struct proto_ctx *ctx, struct slice line, int req)
+{
+	uint8_t a[16], alen;
+	uint16_t port;
+	if (req) {
+		uint32_t i = 0;
+		while (i < line.len && line.p[i] != ' ')
+			i++;
+		struct slice cmd = ftp_sl(line.p, i);
+		while (i < line.len && line.p[i] == ' ')
+			i++;
+		struct slice arg = ftp_sl(line.p + i, line.len - i);
+		proto_tree_field_str(ctx, 2, "Request command", cmd, PROTO_TENC_ASCII);
+		if (arg.len)
+			proto_tree_field_str(ctx, 2, "Request arg", arg, PROTO_TENC_ASCII);
+		if (ftp_word_is(cmd, "PORT") && ftp_parse_hostport(arg, a, &port)) {
+			ftp_tree_addr(ctx, "Active IP address", a, 4);
+			proto_tree_field(ctx, 2, "Active port", "%u", port);
+		} else if (ftp_word_is(cmd, "EPRT") && ftp_parse_eprt(arg, &alen, a, &port)) {
+			proto_tree_field(ctx, 2, "Extended active address family", "%s (%u)", alen == 4 ? "IPv4" : "IPv6",
+					 alen == 4 ? 1u : 2u);
+			ftp_tree_addr(ctx, alen == 4 ? "Extended active IP address" : "Extended active IPv6 address", a, alen);
+			proto_tree_field(ctx, 2, "Extended active port", "%u", port);
+		}
+		return;
+	}
+	int more, code = ftp_reply_code(line, &more, &(struct slice){ NULL, 0 });
+	if (code < 0) {
+		proto_tree_field_str(ctx, 2, "Response arg", line, PROTO_TENC_ASCII);
+		return;
+	}
+	const char *t = ftp_code_text(code);
+	if (t)
+		proto_tree_field(ctx, 2, "Response code", "%s (%d)", t, code);
+	else
+		proto_tree_field(ctx, 2, "Response code", "Unknown (%d)", code);
+	struct slice text = line.len > 4 ? ftp_sl(line.p + 4, line.len - 4) : ftp_sl(line.p, 0);
+	if (text.len)
+		proto_tree_field_str(ctx, 2, "Response arg", text, PROTO_TENC_ASCII);
+	if (code == 227 && ftp_parse_hostport(text, a, &port)) {
+		ftp_tree_addr(ctx, "Passive IP address", a, 4);
+		proto_tree_field(ctx, 2, "Passive port", "%u", port);
+	} else if (code == 229 && ftp_parse_epsv(text, &port)) {
+		char ab[INET6_ADDRSTRLEN];
+		if (ctx->src && inet_ntop(ctx->alen == 4 ? AF_INET : AF_INET6, ctx->src, ab, sizeof ab))
+			proto_tree_gfield(ctx, 2, ctx->alen == 4 ? "Extended passive IPv4 address"
+							      : "Extended passive IPv6 address", "%s", ab);
+		proto_tree_field(ctx, 2, "Extended passive port", "%u", port);
+	}
+}
+
+/* The segment's tree: every line as sent, the first with its parts, then the session's
+ * directory (a top-level generated line in Wireshark's tree). */
+static void ftp_tree(struct proto_ctx *ctx, const struct ftp_session *s, struct slice d, int req)
+{
+	if (!proto_tree_on(ctx))
+		return;
+	proto_tree_text(ctx, 0, "File Transfer Protocol (FTP)");
+	uint32_t off = 0;
+	for (uint32_t k = 0; off < d.len && k < FTP_LINES_PER_CALL; k++) {
+		struct slice rest = ftp_sl(d.p + off, d.len - off);
+		uint32_t n = ftp_first_line(rest), all = n;
+		if (all < rest.len)
+			all += rest.p[all] == '\r' && all + 1 < rest.len && rest.p[all + 1] == '\n' ? 2u : 1u;
+		proto_tree_text(ctx, 1, "%s", "");
+		proto_tree_cat_str(ctx, ftp_sl(rest.p, all), PROTO_TENC_UTF8);
+		if (!k)
+			ftp_tree_first(ctx, ftp_sl(rest.p, n), req);
+		off += all;
+	}
+	proto_tree_gfield(ctx, 0, "Current working directory", "%s", "");
+	proto_tree_cat_str(ctx, ftp_sl(s->cwd, s->cwd_len), PROTO_TENC_UTF8);
+}
+
 /* Feeds the segment's bytes to the line accumulator; each complete line goes to the request
  * or reply handler. */
 static void ftp_lines(struct proto_ctx *ctx, struct ftp_state *st, struct ftp_session *s, struct slice d, int req)
@@ -832,6 +961,7 @@ static struct proto_res ftp_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 	if (!replay)
 		ftp_lines(ctx, st, s, d, req);
 	ftp_columns(ctx, s, d, req);
+	ftp_tree(ctx, s, d, req);
 	return res;
 }
 
@@ -1017,6 +1147,7 @@ static struct proto_res ftp_data_parse(struct proto_ctx *ctx, uint8_t dir, struc
 	}
 	if (linked && ds->known)
 		proto_field_s(ctx, FTPD_F_CWD, ftp_sl(ds->cwd, ds->cwd_len));
+	proto_tree_text(ctx, 0, "FTP Data (%u bytes data)", d.len);
 	return res;
 }
 

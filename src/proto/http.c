@@ -15,6 +15,7 @@
 
 #include "base/b64.h"
 #include "base/rd.h"
+#include "proto/httptree.h"
 #include "proto/proto.h"
 
 #define HTTP_LINE_MAX 96     /* start line kept for later packets of a chunked body */
@@ -82,6 +83,7 @@ struct http_msg {
 	uint32_t formlen;
 	z_stream *z;             /* owned (malloc + inflateInit2): the body decoder; NULL when none */
 	struct proto_obj obj;    /* the body as an object (its digest context is owned) */
+	struct http_tmsg *tm;    /* owned: the detail tree's copy (-V only); NULL otherwise */
 	char txt[HTTP_TXT_MAX];
 };
 
@@ -101,6 +103,7 @@ struct http_state {
 	struct http_msg *q[HTTP_Q_MAX];        /* owned: requests awaiting a response, oldest first */
 	struct http_msg *kept[HTTP_KEEP_MAX];  /* owned: finished, borrowed by this packet's fields */
 	char line[HTTP_LINE_MAX]; /* start line of the message being framed (maybe cut) */
+	struct http_tconv tc;   /* the detail tree's numbering (requests' direction) */
 };
 
 enum http_fid {
@@ -383,6 +386,7 @@ static void http_msg_free(struct http_msg *m)
 	http_z_release(m);
 	free(m->formbuf);
 	proto_obj_free(&m->obj);
+	http_tree_free(&m->tm);
 	if (http_msg_nspare < HTTP_SPARE_MSGS)
 		http_msg_spare[http_msg_nspare++] = m;
 	else
@@ -959,6 +963,17 @@ static int http_redissection(const struct proto_ctx *ctx)
 	return ctx->env == NULL;
 }
 
+/* The detail tree of a finished message (-V only). */
+static void http_draw(struct proto_ctx *ctx, struct http_state *st, const struct http_msg *m, int again)
+{
+	if (!proto_tree_on(ctx) || !m->tm)
+		return;
+	struct http_state *peer = ctx->peer;
+	struct http_tbody b = { m->wire_len, m->body_len, m->enc, m->zfail, m->ctype_full.len != 0 };
+	struct http_tconv *tc = again ? NULL : m->is_req ? &st->tc : peer ? &peer->tc : NULL;
+	http_tree_draw(ctx, m->tm, m->is_req, &b, tc);
+}
+
 /* A message ended in this packet (`show`: tshark shows it here). */
 static void http_msg_done(struct proto_ctx *ctx, struct http_state *st, int show)
 {
@@ -994,6 +1009,7 @@ static void http_msg_done(struct proto_ctx *ctx, struct http_state *st, int show
 				req = peer->cur; /* answered before it was sent whole */
 				req->answered = 1;
 			}
+			http_tree_pair(m->tm, req ? req->tm : NULL);
 			http_emit(ctx, req, m);
 			/* a queued request's packet has been reported: nothing borrows it any more */
 			if (queued)
@@ -1006,6 +1022,7 @@ static void http_msg_done(struct proto_ctx *ctx, struct http_state *st, int show
 		http_columns(ctx, m);
 		if (!again)
 			http_set_fields(ctx, m);
+		http_draw(ctx, st, m, again);
 	}
 }
 
@@ -1183,14 +1200,15 @@ static struct proto_res http_done(struct proto_ctx *ctx, struct http_state *st, 
 
 /* Data that is not an HTTP message: tshark's "Continuation" once the conversation has carried
  * an HTTP message; before that (a capture starting mid-body) tshark leaves it to TCP. */
-static struct proto_res http_continuation(struct proto_ctx *ctx, uint32_t n)
+static struct proto_res http_continuation(struct proto_ctx *ctx, struct slice d)
 {
 	const struct http_state *st = ctx->state, *peer = ctx->peer;
 	if (st->msgs || (peer && peer->msgs)) {
 		proto_col_proto(ctx, NULL);
 		proto_info_append(ctx, "Continuation");
+		http_tree_continuation(ctx, d);
 	}
-	return http_res(PROTO_OK, n, 0);
+	return http_res(PROTO_OK, d.len, 0);
 }
 
 /* What a body of known length still needs. tshark does not wait for a Content-Length past
@@ -1211,18 +1229,18 @@ static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_stat
 	if (!rd_ok(&r))
 		return http_res(PROTO_NEED_MORE, 0, 0);
 	if (!http_is_print(c0))
-		return http_continuation(ctx, d.len);
+		return http_continuation(ctx, d);
 	uint32_t next;
 	int64_t ll = http_line_end(d, 0, &next);
 	if (ll < 0) {
 		if (d.len > HTTP_HDR_MAX)
-			return http_continuation(ctx, d.len);
+			return http_continuation(ctx, d);
 		return http_res(PROTO_NEED_MORE, 0, 0);
 	}
 	int head, code;
 	int kind = http_start_kind(d.p, (uint32_t)ll, &head, &code);
 	if (!kind)
-		return http_continuation(ctx, d.len);
+		return http_continuation(ctx, d);
 	http_set_line(ctx, st, d.p, (uint32_t)ll);
 	/* header fields up to an empty line */
 	uint64_t clen = 0;
@@ -1272,6 +1290,8 @@ static struct proto_res http_parse_start(struct proto_ctx *ctx, struct http_stat
 		http_keep_lines(m, d.p + hdr_start, o - hdr_start);
 		m->have_clen = (uint8_t)have_clen;
 		m->clen = clen;
+		if (proto_tree_on(ctx))
+			http_tree_keep(&m->tm, d.p, hdr_len);
 		if (m->is_req)
 			http_full_uri(ctx, m);
 	}
@@ -1360,6 +1380,7 @@ static struct proto_res http_parse_chunked(struct proto_ctx *ctx, struct http_st
 				st->phase = HTTP_START;
 				return http_done(ctx, st, d.len);
 			}
+			http_tree_chunk_size(st->cur ? st->cur->tm : NULL, sz);
 			if (sz == 0) {
 				st->phase = HTTP_TRAILER;
 			} else {
@@ -1370,6 +1391,8 @@ static struct proto_res http_parse_chunked(struct proto_ctx *ctx, struct http_st
 		}
 		case HTTP_CHUNK_DATA: {
 			uint64_t avail = d.len - off;
+			http_tree_chunk_data(st->cur ? st->cur->tm : NULL, d.p + off,
+					     (uint32_t)(avail < st->left ? avail : st->left));
 			if (avail < st->left) {
 				http_body_in(ctx, st->cur, d.p + off, (uint32_t)avail);
 				st->left -= avail;

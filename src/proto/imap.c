@@ -3,6 +3,7 @@
  * (BODY[...] / RFC822) parsed into MIME part objects (mail.c). Columns as Wireshark 4.0 writes
  * them: "Request: <line>" / "Response: <line>", where each line of a segment replaces the text
  * of the one before (the last line shows). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/rd.h"
@@ -30,6 +31,7 @@ struct imap_cli {
 	uint32_t literal;     /* literal bytes still to skip */
 	struct mail_val tag;  /* STARTTLS's tag */
 	struct imap_line line;
+	struct imap_treq *tq; /* owned (malloc): the detail tree's requests by tag (-V only); NULL otherwise */
 };
 
 struct imap_srv {
@@ -229,6 +231,89 @@ static void imap_response(struct proto_ctx *ctx, struct imap_srv *s, struct imap
 	}
 }
 
+/* ---- detail tree (-V) ------------------------------------------------------------------- */
+
+#define IMAP_TREQ 16
+
+/* Recent requests by tag, for "[Request In: N]" of the tagged response. */
+struct imap_treq {
+	uint8_t next;
+	struct {
+		uint8_t len;
+		uint8_t tag[32];
+		uint64_t frame;
+		int64_t ts;
+	} r[IMAP_TREQ];
+};
+
+static int imap_tree_folder_cmd(struct slice cmd)
+{
+	static const char *const f[] = { "SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",
+					 "STATUS", "APPEND", "SEARCH" };
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+		if (imap_is(cmd, f[i]))
+			return 1;
+	return 0;
+}
+
+/* One line: "Line: ..." and, for requests and tagged responses, their parts. */
+static void imap_tree_line(struct proto_ctx *ctx, struct imap_cli *c, int request, struct slice raw, struct slice line)
+{
+	proto_tree_field(ctx, 1, "Line", "%s", "");
+	proto_tree_cat_str(ctx, raw, PROTO_TENC_UTF8);
+	struct slice rest = line;
+	struct slice tag = imap_word(&rest), w = imap_word(&rest);
+	if (!tag.len || (!request && imap_is(tag, "*")))
+		return;
+	proto_tree_field_str(ctx, 2, request ? "Request" : "Response", line, PROTO_TENC_ASCII);
+	proto_tree_field_str(ctx, 2, request ? "Request Tag" : "Response Tag", tag, PROTO_TENC_ASCII);
+	if (!request) {
+		struct slice third = imap_word(&rest);
+		if (w.len)
+			proto_tree_field_str(ctx, 2, "Response Status", w, PROTO_TENC_ASCII);
+		if (third.len)
+			proto_tree_field_str(ctx, 2, "Response Command", third, PROTO_TENC_ASCII);
+		for (int i = 0; c && c->tq && i < IMAP_TREQ; i++)
+			if (c->tq->r[i].len == tag.len && !memcmp(c->tq->r[i].tag, tag.p, tag.len)) {
+				int64_t dt = ctx->ts_ns - c->tq->r[i].ts;
+				uint64_t a = (uint64_t)(dt < 0 ? -dt : dt);
+				proto_tree_gfield(ctx, 2, "Request In", "%llu", (unsigned long long)c->tq->r[i].frame);
+				proto_tree_gfield(ctx, 2, "Response Time", "%s%llu.%09llu seconds", dt < 0 ? "-" : "",
+						  (unsigned long long)(a / 1000000000u), (unsigned long long)(a % 1000000000u));
+				c->tq->r[i].len = 0;
+				break;
+			}
+		return;
+	}
+	if (imap_is(w, "UID")) {
+		proto_tree_field(ctx, 2, "Request isUID", "True");
+		w = imap_word(&rest);
+	}
+	if (w.len)
+		proto_tree_field_str(ctx, 2, "Request Command", w, PROTO_TENC_ASCII);
+	if (imap_is(w, "LOGIN")) {
+		struct slice user = imap_word(&rest), pass = imap_word(&rest);
+		if (user.len)
+			proto_tree_field_str(ctx, 2, "Request Username", user, PROTO_TENC_ASCII);
+		if (pass.len >= 2) /* Wireshark strips a character at each end (quotes) */
+			proto_tree_field_str(ctx, 2, "Request Password", (struct slice){ pass.p + 1, pass.len - 2 },
+					     PROTO_TENC_ASCII);
+	} else if (imap_tree_folder_cmd(w)) {
+		struct slice folder = imap_word(&rest);
+		if (folder.len)
+			proto_tree_field_str(ctx, 2, "Request Folder", folder, PROTO_TENC_ASCII);
+	}
+	if (c && (c->tq || (c->tq = calloc(1, sizeof *c->tq)))) {
+		struct imap_treq *q = c->tq;
+		uint8_t k = q->next;
+		q->next = (uint8_t)((q->next + 1) % IMAP_TREQ);
+		q->r[k].len = (uint8_t)(tag.len < sizeof q->r[k].tag ? tag.len : sizeof q->r[k].tag);
+		memcpy(q->r[k].tag, tag.p, q->r[k].len);
+		q->r[k].frame = ctx->frame;
+		q->r[k].ts = ctx->ts_ns;
+	}
+}
+
 /* Filter fields of a line (Wireshark keeps those of the segment's last line). */
 static void imap_line_fields(struct proto_ctx *ctx, int request, struct slice line)
 {
@@ -285,6 +370,8 @@ static struct proto_res imap_stream(struct proto_ctx *ctx, struct imap_state *me
 		return imap_res(PROTO_OK, d.len);
 	imap_info(ctx, client, d);
 	int imf = 0;
+	if (proto_tree_on(ctx))
+		proto_tree_text(ctx, 0, "Internet Message Access Protocol");
 	struct rd r = rd_make(d.p, d.len);
 	while (rd_left(&r)) {
 		if (*literal) {
@@ -305,9 +392,15 @@ static struct proto_res imap_stream(struct proto_ctx *ctx, struct imap_state *me
 			n++;
 		imap_line_add(l, r.p, n);
 		int eol = n < left;
+		struct slice raw = { r.p, eol ? n + 1 : n };
 		rd_skip(&r, eol ? n + 1 : n);
 		if (!eol)
 			break;
+		if (proto_tree_on(ctx)) {
+			/* a line that began in an earlier segment is drawn from what was kept of it */
+			struct slice whole = l->len > n && !l->over ? (struct slice){ l->head, l->len } : raw;
+			imap_tree_line(ctx, c, client, whole, imap_line_text(l));
+		}
 		if (client)
 			imap_request(ctx, c, l);
 		else
@@ -372,6 +465,10 @@ static void imap_init(void *state, uint8_t dir)
 static void imap_fini(void *state)
 {
 	struct imap_state *st = state;
+	if (st->role == IMAP_CLIENT) {
+		free(st->u.c.tq);
+		st->u.c.tq = NULL;
+	}
 	if (st->role == IMAP_SERVER)
 		mail_msg_free(&st->u.s.msg);
 }

@@ -152,6 +152,39 @@ static void pop_command(struct proto_ctx *ctx, struct pop_cli *c, struct slice l
 	}
 }
 
+/* The detail tree of a segment (-V only): every line as sent, the first with its parts (command
+ * and parameter, or indicator and description). */
+static void pop_tree(struct proto_ctx *ctx, struct slice d, int request)
+{
+	if (!proto_tree_on(ctx))
+		return;
+	proto_tree_text(ctx, 0, "Post Office Protocol");
+	uint32_t off = 0;
+	for (uint32_t k = 0; off < d.len && k < 4096; k++) {
+		uint32_t n = 0;
+		while (off + n < d.len && d.p[off + n] != '\n')
+			n++;
+		uint32_t all = off + n < d.len ? n + 1 : n;
+		struct slice line = { d.p + off, n };
+		if (line.len && line.p[line.len - 1] == '\r')
+			line.len--;
+		proto_tree_text(ctx, 1, "%s", "");
+		proto_tree_cat_str(ctx, (struct slice){ d.p + off, all }, PROTO_TENC_UTF8);
+		off += all;
+		if (k)
+			continue;
+		uint32_t w = 0;
+		while (w < line.len && line.p[w] != ' ')
+			w++;
+		struct slice rest = mail_trim((struct slice){ line.p + w, line.len - w });
+		proto_tree_field_str(ctx, 2, request ? "Request command" : "Response indicator", (struct slice){ line.p, w },
+				     PROTO_TENC_ASCII);
+		if (rest.len)
+			proto_tree_field_str(ctx, 2, request ? "Request parameter" : "Response description", rest,
+					     PROTO_TENC_ASCII);
+	}
+}
+
 static struct proto_res pop_client(struct proto_ctx *ctx, struct pop_cli *c, struct pop_srv *s, struct slice d)
 {
 	if (c->tls)
@@ -168,6 +201,8 @@ static struct proto_res pop_client(struct proto_ctx *ctx, struct pop_cli *c, str
 		pop_command(ctx, c, line, lines++ == 0);
 		off += used;
 	}
+	if (off)
+		pop_tree(ctx, (struct slice){ d.p, off }, 1);
 	if (off < d.len)
 		return pop_res(PROTO_NEED_MORE, off);
 	return pop_res(PROTO_OK, off);
@@ -207,6 +242,8 @@ static struct proto_res pop_server(struct proto_ctx *ctx, struct pop_srv *s, str
 		/* data or a challenge: Wireshark shows the segment through IMF */
 		proto_col_proto(ctx, "POP/IMF");
 		proto_info_clear(ctx); /* Info may stay empty */
+		if (proto_tree_on(ctx))
+			proto_tree_text(ctx, 0, "Post Office Protocol");
 		mail_imf_info(ctx, d);
 		if (s->data)
 			pop_data(ctx, s, d);
@@ -222,6 +259,7 @@ static struct proto_res pop_server(struct proto_ctx *ctx, struct pop_srv *s, str
 		mail_msg_end(ctx, &s->msg);
 	}
 	proto_col_proto(ctx, "POP");
+	pop_tree(ctx, d, 0);
 	proto_info_append(ctx, "S: ");
 	proto_info_append_bytes(ctx, line);
 	proto_field_s(ctx, PF_RSP, line);

@@ -94,6 +94,40 @@ struct proto_fv {
 #define PROTO_FV_MAX 512
 #define PROTO_COL_MAX 24
 
+/* ---- The packet detail tree (-V) ---------------------------------------------------------
+ * Lines of Wireshark's detail tree for the application layer, each at a depth (0: the
+ * protocol's top line, "Hypertext Transfer Protocol"), in the order Wireshark shows them. The
+ * text is copied at once (wire bytes escaped as Wireshark escapes labels), so an item borrows
+ * nothing. Only the packet-detail printer wants a tree: struct proto_pkt.tree is NULL
+ * otherwise and every proto_tree_* call returns at once (dissectors test proto_tree_on()
+ * before work that only the tree needs). Bounded: past the caps items are dropped, counted. */
+#define PROTO_TREE_ITEMS 8192
+#define PROTO_TREE_TEXT (1u << 20)
+#define PROTO_TREE_LABEL 320   /* bytes kept per item: Wireshark cuts a label at 239 */
+
+struct proto_titem {
+	uint32_t off;       /* text[off .. off+len) */
+	uint16_t len;
+	uint16_t name_len;  /* "Name: value" items: length of the name ("[truncated]" goes after
+	                     * it when the label is cut); 0 for text items */
+	uint8_t depth;
+	uint8_t proto;      /* registry index + 1 of the dissector that added it */
+	uint8_t gen;        /* a generated item: shown in brackets, "[Time: ...]" */
+	uint16_t init_len;  /* text appended after the label was set (proto_tree_append): the
+	                     * label's length before it; 0: all of it is the label */
+};
+
+struct proto_tree {
+	uint32_t n, used, dropped;
+	uint8_t open;       /* the last item may still grow (proto_tree_cat*) */
+	struct proto_titem item[PROTO_TREE_ITEMS];
+	char text[PROTO_TREE_TEXT];
+};
+
+/* How wire text is read before it is escaped: as UTF-8 (a string field with ENC_UTF_8, or a
+ * text line), or as ASCII (every byte from 0x80 up is a replacement character). */
+enum proto_tenc { PROTO_TENC_UTF8 = 0, PROTO_TENC_ASCII };
+
 /* The dissectors' output for one packet. Owned by the flow table; reset before each packet. */
 struct proto_pkt {
 	uint8_t proto;               /* registry index + 1 of the dissector that ran; 0: none */
@@ -106,6 +140,8 @@ struct proto_pkt {
 	char col[PROTO_COL_MAX];     /* Protocol column ("TLSv1.2"); empty: upper-cased name */
 	char info[PROTO_INFO_MAX];
 	struct proto_fv fv[PROTO_FV_MAX];
+	struct proto_tree *tree;     /* owned by the flow table: the detail tree of this packet;
+	                              * NULL when nobody prints one */
 };
 
 /* Record values. Consecutive values with the same name and `array` set form a JSON array. */
@@ -218,6 +254,51 @@ void proto_info_append_bytes(struct proto_ctx *ctx, struct slice s);
 void proto_info_printf(struct proto_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Marks protocol `idx` (registry index) present in the packet without claiming the columns. */
 void proto_mark(struct proto_ctx *ctx, uint8_t idx);
+
+/* The detail tree (see struct proto_tree); no-ops unless proto_tree_on(). proto_tree_text
+ * starts a text item, proto_tree_field a "name: value" item whose value follows (formatted,
+ * or appended with proto_tree_cat*); proto_tree_cat_str appends wire bytes escaped as
+ * Wireshark's labels show them (\r \n \t as such, other controls as \ooo, C1 as \u00XX,
+ * bytes that are not text as U+FFFD). */
+int proto_tree_on(const struct proto_ctx *ctx);
+void proto_tree_text(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void proto_tree_field(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void proto_tree_cat(struct proto_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Text appended to an item whose label is set (Wireshark's proto_item_append_text): cut without
+ * a "[truncated]" mark where the label buffer ends. */
+void proto_tree_append(struct proto_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void proto_tree_append_str(struct proto_ctx *ctx, struct slice s, uint8_t enc);
+/* Generated items (Wireshark's "[...]": the printer adds the brackets; give the text without). */
+void proto_tree_gtext(struct proto_ctx *ctx, uint8_t depth, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void proto_tree_gfield(struct proto_ctx *ctx, uint8_t depth, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Wireshark's expert item "[Expert Info (Sev/Group): msg]" with its three children; `msg` is text
+ * already escaped (see proto_tree_escape). */
+void proto_tree_expert(struct proto_ctx *ctx, uint8_t depth, const char *sev, const char *group, const char *msg);
+/* Escapes wire bytes as proto_tree_cat_str does into out (cap bytes, terminated); returns the length. */
+size_t proto_tree_escape(char *out, size_t cap, struct slice s, uint8_t enc);
+void proto_tree_cat_str(struct proto_ctx *ctx, struct slice s, uint8_t enc);
+/* A "name: value" item whose value is wire text (enc: enum proto_tenc). */
+void proto_tree_field_str(struct proto_ctx *ctx, uint8_t depth, const char *name, struct slice s, uint8_t enc);
+/* A bit-field item as Wireshark draws it: the field's `nbits` bits in groups of four, '.' outside
+ * `mask`, then " = " and the formatted text ("1... .... .... .... = Response: ..."). */
+void proto_tree_bits(struct proto_ctx *ctx, uint8_t depth, uint64_t value, uint8_t nbits, uint64_t mask,
+		     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* A bytes item: "name: 0a1b..." (lower-case hex, cut after PROTO_TREE_BYTES_SHOWN bytes with an
+ * ellipsis as Wireshark; "<MISSING>" when empty). */
+#define PROTO_TREE_BYTES_SHOWN 36
+void proto_tree_bytes(struct proto_ctx *ctx, uint8_t depth, const char *name, struct slice s);
+/* A duration as Wireshark writes one ("1 day, 2 hours, 1 minute, 5 seconds"; "0 seconds").
+ * Returns the length written into buf (always terminated when cap > 0). */
+size_t proto_secs_text(char *buf, size_t cap, uint32_t secs);
+/* Text as Wireshark's line-based text dissector shows it: "title (N lines)" and every line
+ * (with its line end, escaped) one level deeper. */
+void proto_tree_lines(struct proto_ctx *ctx, uint8_t depth, const char *title, struct slice s);
+/* Takes the last item back (a dissector that keeps a closing line last while it adds more). */
+void proto_tree_drop_last(struct proto_ctx *ctx);
+/* Empties a tree (the flow table, before each packet). */
+void proto_tree_reset(struct proto_tree *t);
 
 /* Per-packet filter fields; `fid` indexes the running dissector's `fields` table. */
 void proto_field_u(struct proto_ctx *ctx, uint8_t fid, uint64_t v);

@@ -5,6 +5,7 @@
  * that ends the message as SMTP/IMF with the IMF summary. Wireshark enters the data phase on the
  * DATA command itself, not on the 354 reply, and so do we. Records: one "smtp" per message (Zeek's
  * smtp.log names), credentials, and the message's MIME parts as file objects (mail.c). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/rd.h"
@@ -30,6 +31,7 @@ struct smtp_cli {
 	struct mail_dot dot;
 	struct mail_val user; /* AUTH LOGIN user name, until the password arrives */
 	struct mail_msg msg;
+	struct smtp_tfrags *tf; /* owned (malloc): the detail tree's DATA fragments (-V only); NULL otherwise */
 };
 
 /* Server direction: the transaction Zeek's smtp.log describes. */
@@ -90,6 +92,149 @@ static struct proto_res smtp_res(uint8_t status, uint32_t consumed)
 {
 	struct proto_res r = { status, consumed, 0 };
 	return r;
+}
+
+/* ---- detail tree (-V) ------------------------------------------------------------------- */
+
+#define SMTP_TFRAGS 4096 /* DATA fragments listed per message */
+
+/* The segments a message's data came in, as Wireshark lists its DATA fragments. */
+struct smtp_tfrags {
+	uint32_t n;
+	uint64_t total;
+	struct smtp_tfrag {
+		uint64_t frame;
+		uint32_t len;
+	} f[SMTP_TFRAGS];
+};
+
+static const char *smtp_code_text(uint32_t code)
+{
+	static const struct {
+		uint16_t code;
+		const char *text;
+	} t[] = {
+		{ 211, "System status, or system help reply" }, { 214, "Help message" },
+		{ 220, "<domain> Service ready" }, { 221, "<domain> Service closing transmission channel" },
+		{ 235, "Authentication successful" }, { 250, "Requested mail action okay, completed" },
+		{ 251, "User not local; will forward to <forward-path>" },
+		{ 252, "Cannot VRFY user, but will accept message and attempt delivery" }, { 334, "AUTH input" },
+		{ 354, "Start mail input; end with <CRLF>.<CRLF>" },
+		{ 421, "<domain> Service not available, closing transmission channel" },
+		{ 432, "A password transition is needed" }, { 450, "Requested mail action not taken: mailbox unavailable" },
+		{ 451, "Requested action aborted: local error in processing" },
+		{ 452, "Requested action not taken: insufficient system storage" },
+		{ 454, "Temporary authentication failed" }, { 500, "Syntax error, command unrecognized" },
+		{ 501, "Syntax error in parameters or arguments" }, { 502, "Command not implemented" },
+		{ 503, "Bad sequence of commands" }, { 504, "Command parameter not implemented" },
+		{ 530, "Authentication required" }, { 534, "Authentication mechanism is too weak" },
+		{ 535, "Authentication credentials invalid" },
+		{ 538, "Encryption required for requested authentication mechanism" },
+		{ 550, "Requested action not taken: mailbox unavailable" }, { 551, "User not local; please try <forward-path>" },
+		{ 552, "Requested mail action aborted: exceeded storage allocation" },
+		{ 553, "Requested action not taken: mailbox name not allowed" }, { 554, "Transaction failed" },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].code == code)
+			return t[i].text;
+	return NULL;
+}
+
+/* The top item, once per call. */
+static void smtp_tree_top(struct proto_ctx *ctx, int *drawn)
+{
+	if (!*drawn)
+		proto_tree_text(ctx, 0, "Simple Mail Transfer Protocol");
+	*drawn = 1;
+}
+
+/* A reply line: the first of a reply in the segment with its code, the next only their text. */
+static void smtp_tree_reply(struct proto_ctx *ctx, int *drawn, struct slice raw, struct slice line, int coded,
+			    uint32_t code, int cont)
+{
+	if (!proto_tree_on(ctx))
+		return;
+	smtp_tree_top(ctx, drawn);
+	struct slice text = line.len > 4 ? (struct slice){ line.p + 4, line.len - 4 } : (struct slice){ line.p, 0 };
+	if (coded && cont) {
+		proto_tree_field_str(ctx, 2, "Response parameter", text, PROTO_TENC_ASCII);
+		return;
+	}
+	proto_tree_text(ctx, 1, "Response: ");
+	proto_tree_cat_str(ctx, raw, PROTO_TENC_UTF8);
+	if (!coded)
+		return;
+	const char *t = smtp_code_text(code);
+	if (t)
+		proto_tree_field(ctx, 2, "Response code", "%s (%u)", t, code);
+	else
+		proto_tree_field(ctx, 2, "Response code", "Unknown (%u)", code);
+	proto_tree_field_str(ctx, 2, "Response parameter", text, PROTO_TENC_ASCII);
+}
+
+/* A client line: a command with its (four-character) verb and parameter, or what an AUTH
+ * exchange carries. */
+static void smtp_tree_command(struct proto_ctx *ctx, int *drawn, uint8_t auth, struct slice raw, struct slice line)
+{
+	if (!proto_tree_on(ctx))
+		return;
+	smtp_tree_top(ctx, drawn);
+	if (auth != SMTP_AUTH_NONE) {
+		const char *what = auth == SMTP_AUTH_LOGIN_USER ? "Username" : auth == SMTP_AUTH_LOGIN_PASS ? "Password"
+												 : "Username/Password";
+		proto_tree_field_str(ctx, 1, what, line, PROTO_TENC_ASCII);
+		if (auth == SMTP_AUTH_PLAIN)
+			proto_tree_expert(ctx, 2, "Warning", "Protocol",
+					  "base64 decode failed or is not enabled (check SMTP preferences)");
+		return;
+	}
+	proto_tree_text(ctx, 1, "Command Line: ");
+	proto_tree_cat_str(ctx, raw, PROTO_TENC_UTF8);
+	uint32_t v = 0;
+	while (v < line.len && line.p[v] != ' ')
+		v++;
+	struct slice verb = { line.p, v < 4 ? v : 4 };
+	struct slice param = v > 4 ? (struct slice){ line.p + 5, line.len > 5 ? line.len - 5 : 0 }
+				   : (struct slice){ line.p + v + (v < line.len), line.len - v - (v < line.len) };
+	proto_tree_field_str(ctx, 2, "Command", verb, PROTO_TENC_ASCII);
+	if (param.len)
+		proto_tree_field_str(ctx, 2, "Request parameter", param, PROTO_TENC_ASCII);
+}
+
+/* Message bytes of this segment (`ended`: the "." line ended the message in it). */
+static void smtp_tree_data(struct proto_ctx *ctx, int *drawn, struct smtp_cli *c, struct slice data, int ended)
+{
+	if (!proto_tree_on(ctx))
+		return;
+	if (!c->tf && !(c->tf = calloc(1, sizeof *c->tf)))
+		return;
+	struct smtp_tfrags *t = c->tf;
+	if (data.len && t->n < SMTP_TFRAGS) {
+		t->f[t->n].frame = ctx->frame;
+		t->f[t->n].len = data.len;
+		t->n++;
+	}
+	t->total += data.len;
+	smtp_tree_top(ctx, drawn);
+	if (!ended) {
+		proto_tree_lines(ctx, 1, "Line-based text data", data);
+		return;
+	}
+	proto_tree_text(ctx, 1, "C: .");
+	proto_tree_gtext(ctx, 1, "%u DATA fragment%s (%llu bytes)", t->n, t->n == 1 ? "" : "s",
+			 (unsigned long long)t->total);
+	for (uint32_t i = 0; i < t->n; i++)
+		proto_tree_append(ctx, "%s#%llu(%u)", i ? ", " : ": ", (unsigned long long)t->f[i].frame, t->f[i].len);
+	uint64_t off = 0;
+	for (uint32_t i = 0; i < t->n; i++) {
+		proto_tree_gtext(ctx, 2, "Frame: %llu, payload: %llu-%llu (%u bytes)", (unsigned long long)t->f[i].frame,
+				 (unsigned long long)off, (unsigned long long)(off + t->f[i].len - 1), t->f[i].len);
+		off += t->f[i].len;
+	}
+	proto_tree_gfield(ctx, 2, "DATA fragment count", "%u", t->n);
+	proto_tree_gfield(ctx, 2, "Reassembled DATA length", "%llu", (unsigned long long)t->total);
+	t->n = 0;
+	t->total = 0;
 }
 
 /* ---- the record ----------------------------------------------------------------------- */
@@ -365,7 +510,7 @@ static struct proto_res smtp_client(struct proto_ctx *ctx, struct smtp_cli *c, s
 {
 	struct rd r = rd_make(d.p, d.len);
 	uint32_t lines = 0, bdat_data = 0, tail = 0;
-	int imf = 0;
+	int imf = 0, drawn = 0;
 	while (rd_left(&r)) {
 		struct slice rest = { r.p, rd_left(&r) };
 		if (c->mode == SMTP_TLS) {
@@ -377,6 +522,15 @@ static struct proto_res smtp_client(struct proto_ctx *ctx, struct smtp_cli *c, s
 			if (c->held == 1 && rest.p == d.p)
 				c->held = 2; /* held in an earlier segment */
 			uint32_t used = mail_dot_feed(&c->dot, rest, smtp_msg_out, &k);
+			if (proto_tree_on(ctx)) {
+				/* Wireshark's data ends before the "." line, or before CRLF "." CRLF
+				 * when that ends the segment */
+				uint32_t dl = c->dot.ended && used >= 3 ? used - 3 : used;
+				if (c->dot.ended && used == rest.len && dl >= 2 && rest.p[dl - 2] == '\r' &&
+				    rest.p[dl - 1] == '\n')
+					dl -= 2;
+				smtp_tree_data(ctx, &drawn, c, (struct slice){ rest.p, dl }, c->dot.ended);
+			}
 			rd_skip(&r, used);
 			if (c->dot.ended) {
 				if (c->held == 2)
@@ -390,6 +544,10 @@ static struct proto_res smtp_client(struct proto_ctx *ctx, struct smtp_cli *c, s
 		}
 		if (c->mode == SMTP_BDAT) {
 			uint32_t n = rest.len < c->bdat_left ? rest.len : c->bdat_left;
+			if (proto_tree_on(ctx)) {
+				smtp_tree_top(ctx, &drawn);
+				proto_tree_lines(ctx, 1, "Line-based text data", (struct slice){ rest.p, n });
+			}
 			mail_msg_feed(ctx, &c->msg, (struct slice){ rest.p, n });
 			rd_skip(&r, n);
 			c->bdat_left -= n;
@@ -414,6 +572,8 @@ static struct proto_res smtp_client(struct proto_ctx *ctx, struct smtp_cli *c, s
 		if (line.len && line.p[line.len - 1] == '\r')
 			line.len--;
 		rd_skip(&r, len);
+		if (!imf)
+			smtp_tree_command(ctx, &drawn, c->auth, (struct slice){ rest.p, len }, line);
 		proto_info_append(ctx, lines++ ? " | " : "C: ");
 		if (smtp_command(ctx, c, s, line) && c->mode == SMTP_DATA)
 			continue;
@@ -447,6 +607,7 @@ static struct proto_res smtp_server(struct proto_ctx *ctx, struct smtp_srv *s, s
 	struct rd r = rd_make(d.p, d.len);
 	uint32_t lines = 0, tail = 0;
 	int cont = 0; /* the previous line announced more lines of the same reply */
+	int drawn = 0;
 	while (rd_left(&r)) {
 		struct slice rest = { r.p, rd_left(&r) };
 		uint32_t n = 0;
@@ -460,6 +621,7 @@ static struct proto_res smtp_server(struct proto_ctx *ctx, struct smtp_srv *s, s
 		if (line.len && line.p[line.len - 1] == '\r')
 			line.len--;
 		rd_skip(&r, n < rest.len ? n + 1 : n);
+		struct slice raw = { rest.p, n < rest.len ? n + 1 : n };
 		proto_info_append(ctx, lines++ ? " | " : "S: ");
 		uint32_t code = 0;
 		int coded = line.len >= 3;
@@ -470,6 +632,7 @@ static struct proto_res smtp_server(struct proto_ctx *ctx, struct smtp_srv *s, s
 				code = code * 10 + (uint32_t)(line.p[i] - '0');
 		}
 		int more = coded && line.len >= 4 && line.p[3] == '-';
+		smtp_tree_reply(ctx, &drawn, raw, line, coded, code, cont);
 		struct slice text = line;
 		if (coded && cont && line.len >= 4)
 			text = (struct slice){ line.p + 4, line.len - 4 };
@@ -550,8 +713,11 @@ static int smtp_skip(struct proto_ctx *ctx, uint8_t dir, uint32_t n)
 static void smtp_fini(void *state)
 {
 	struct smtp_state *st = state;
-	if (st->role == SMTP_CLIENT)
+	if (st->role == SMTP_CLIENT) {
 		mail_msg_free(&st->u.c.msg);
+		free(st->u.c.tf);
+		st->u.c.tf = NULL;
+	}
 }
 
 static void smtp_init(void *state, uint8_t dir)

@@ -49,6 +49,8 @@ struct ssh_state {
 	uint16_t list_len[SSH_L_N];
 	char banner[SSH_BANNER_KEEP];    /* identification line without CR LF */
 	char hassh[33];                  /* HASSH of this side's KEXINIT (hex), empty: none */
+	uint64_t tree_frame;             /* the detail tree: frame whose "SSH Protocol" item is open */
+	uint32_t tree_seq;               /* the detail tree: cleartext packets of this direction */
 	char lists[640 + 640 + 400 + 520 + 96];
 };
 
@@ -324,6 +326,216 @@ static void ssh_kexinit(struct proto_ctx *ctx, struct ssh_state *st, struct rd *
 		ssh_emit(ctx);
 }
 
+/* ---- detail tree (-V) ------------------------------------------------------------------- */
+
+/* Opens this packet's "SSH Protocol" item, or reopens it: the direction line stays last. */
+static void ssh_tree_begin(struct proto_ctx *ctx, struct ssh_state *st)
+{
+	if (st->tree_frame == ctx->frame && ctx->frame)
+		proto_tree_drop_last(ctx);
+	else
+		proto_tree_text(ctx, 0, "SSH Protocol");
+	st->tree_frame = ctx->frame;
+}
+
+static void ssh_tree_end(struct proto_ctx *ctx, const struct ssh_state *st)
+{
+	proto_tree_gfield(ctx, 1, "Direction", "%s", st->role == SSH_ROLE_SERVER ? "server-to-client" : "client-to-server");
+}
+
+/* The negotiated kex method (Wireshark names the key exchange by it once both lists are known). */
+static int ssh_tree_pick(struct proto_ctx *ctx, int which, struct slice *out)
+{
+	struct ssh_state *c = ssh_client(ctx), *s = ssh_server(ctx);
+	return s && c->kexinit && s->kexinit &&
+	       ssh_pick(ssh_list(c, which), c->list_len[which], ssh_list(s, which), s->list_len[which], out);
+}
+
+/* "SSH Version 2", with the encryption and compression once keys are in use. */
+static void ssh_tree_version(struct proto_ctx *ctx, int keyed)
+{
+	struct slice enc, comp;
+	if (keyed && ssh_tree_pick(ctx, SSH_L_ENC, &enc) && ssh_tree_pick(ctx, SSH_L_COMP, &comp) &&
+	    ssh_kex_family(ctx) != SSH_KEX_DH_GEX)
+		proto_tree_text(ctx, 1, "SSH Version 2 (encryption:%.*s compression:%.*s)", (int)enc.len, (const char *)enc.p,
+				(int)comp.len, (const char *)comp.p);
+	else
+		proto_tree_text(ctx, 1, "SSH Version 2");
+}
+
+static void ssh_tree_kexinit(struct proto_ctx *ctx, const struct ssh_state *st, struct rd r)
+{
+	static const char *const names[SSH_NAMES] = {
+		"kex_algorithms", "server_host_key_algorithms", "encryption_algorithms_client_to_server",
+		"encryption_algorithms_server_to_client", "mac_algorithms_client_to_server",
+		"mac_algorithms_server_to_client", "compression_algorithms_client_to_server",
+		"compression_algorithms_server_to_client", "languages_client_to_server", "languages_server_to_client",
+	};
+	struct slice l[SSH_NAMES];
+	const uint8_t *cookie = rd_bytes(&r, 16);
+	if (!cookie)
+		return;
+	proto_tree_text(ctx, 3, "Algorithms");
+	proto_tree_bytes(ctx, 4, "Cookie", (struct slice){ cookie, 16 });
+	char label[64];
+	for (int i = 0; i < SSH_NAMES; i++) {
+		uint32_t n = rd_be32(&r);
+		const uint8_t *p = rd_bytes(&r, n);
+		if (!rd_ok(&r))
+			return;
+		l[i] = (struct slice){ p, n };
+		snprintf(label, sizeof label, "%s length", names[i]);
+		proto_tree_field(ctx, 4, label, "%u", n);
+		snprintf(label, sizeof label, "%s string", names[i]);
+		proto_tree_field_str(ctx, 4, label, l[i], PROTO_TENC_ASCII);
+	}
+	uint8_t follows = rd_u8(&r);
+	uint32_t reserved = rd_be32(&r);
+	if (!rd_ok(&r))
+		return;
+	proto_tree_field(ctx, 4, "First KEX Packet Follows", "%u", follows);
+	proto_tree_field(ctx, 4, "Reserved", "%08x", reserved);
+	int server = st->role == SSH_ROLE_SERVER;
+	struct slice parts[4] = { l[0], l[server ? 3 : 2], l[server ? 5 : 4], l[server ? 7 : 6] };
+	proto_tree_gfield(ctx, 4, server ? "hasshServerAlgorithms" : "hasshAlgorithms", "%s", "");
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			proto_tree_cat(ctx, ";");
+		proto_tree_cat_str(ctx, parts[i], PROTO_TENC_ASCII);
+	}
+	if (st->hassh[0])
+		proto_tree_gfield(ctx, 4, server ? "hasshServer" : "hassh", "%s", st->hassh);
+}
+
+/* An SSH string (uint32 length and bytes): "<name> length: N" and the value; 0 when cut. */
+static int ssh_tree_string(struct proto_ctx *ctx, uint8_t depth, struct rd *r, const char *len_name, const char *name,
+			   int text, struct slice *out)
+{
+	uint32_t n = rd_be32(r);
+	const uint8_t *p = rd_bytes(r, n);
+	if (!p)
+		return 0;
+	proto_tree_field(ctx, depth, len_name, "%u", n);
+	if (text)
+		proto_tree_field_str(ctx, depth, name, (struct slice){ p, n }, PROTO_TENC_ASCII);
+	else
+		proto_tree_bytes(ctx, depth, name, (struct slice){ p, n });
+	if (out)
+		*out = (struct slice){ p, n };
+	return 1;
+}
+
+static int ssh_sl_is(struct slice s, const char *t)
+{
+	size_t n = strlen(t);
+	return s.len >= n && !memcmp(s.p, t, n);
+}
+
+/* The server's host key blob (RFC 4253 6.6), by its type. */
+static void ssh_tree_hostkey(struct proto_ctx *ctx, struct rd *r)
+{
+	uint32_t n = rd_be32(r);
+	const uint8_t *p = rd_bytes(r, n);
+	if (!p)
+		return;
+	struct rd k = rd_make(p, n);
+	struct rd peek = k;
+	uint32_t tl = rd_be32(&peek);
+	const uint8_t *tp = rd_bytes(&peek, tl);
+	if (!tp)
+		return;
+	struct slice type = { tp, tl };
+	proto_tree_text(ctx, 3, "KEX host key (type: %.*s)", (int)type.len, (const char *)type.p);
+	proto_tree_field(ctx, 4, "Host key length", "%u", n);
+	if (!ssh_tree_string(ctx, 4, &k, "Host key type length", "Host key type", 1, &type))
+		return;
+	if (ssh_sl_is(type, "ssh-rsa")) {
+		ssh_tree_string(ctx, 4, &k, "Multi Precision Integer Length", "RSA public exponent (e)", 0, NULL);
+		ssh_tree_string(ctx, 4, &k, "Multi Precision Integer Length", "RSA modulus (N)", 0, NULL);
+	} else if (ssh_sl_is(type, "ssh-ed25519")) {
+		ssh_tree_string(ctx, 4, &k, "EdDSA public key length", "EdDSA public key", 0, NULL);
+	} else if (ssh_sl_is(type, "ecdsa-sha2-")) {
+		ssh_tree_string(ctx, 4, &k, "ECDSA elliptic curve identifier length", "ECDSA elliptic curve identifier", 1,
+				NULL);
+		ssh_tree_string(ctx, 4, &k, "ECDSA public key length", "ECDSA public key (Q)", 0, NULL);
+	}
+}
+
+/* The exchange hash signature (Wireshark 4.0 counts what it decoded against the length). */
+static void ssh_tree_hostsig(struct proto_ctx *ctx, struct rd *r)
+{
+	uint32_t n = rd_be32(r);
+	const uint8_t *p = rd_bytes(r, n);
+	if (!p)
+		return;
+	struct rd k = rd_make(p, n), peek = k;
+	uint32_t tl = rd_be32(&peek);
+	const uint8_t *tp = rd_bytes(&peek, tl);
+	if (!tp)
+		return;
+	struct slice type = { tp, tl };
+	proto_tree_text(ctx, 3, "KEX host signature (type: %.*s)", (int)type.len, (const char *)type.p);
+	proto_tree_field(ctx, 4, "Host signature length", "%u", n);
+	int rsa1 = type.len == 7 && ssh_sl_is(type, "ssh-rsa");
+	if (!rsa1) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "Decoded %u bytes, but packet legnth is %u bytes", 8u + type.len, n);
+		proto_tree_expert(ctx, 5, "Warning", "Protocol", msg);
+	}
+	if (!ssh_tree_string(ctx, 4, &k, "Host signature type length", "Host signature type", 1, &type))
+		return;
+	if (rsa1)
+		ssh_tree_string(ctx, 4, &k, "Multi Precision Integer Length", "RSA signature", 0, NULL);
+	else if (ssh_sl_is(type, "rsa-") && rd_left(&k))
+		proto_tree_bytes(ctx, 4, "Host signature data", (struct slice){ k.p, rd_left(&k) });
+}
+
+/* The ECDH messages (RFC 5656 section 4). */
+static void ssh_tree_ecdh(struct proto_ctx *ctx, uint8_t code, struct rd r)
+{
+	if (code == 30) {
+		ssh_tree_string(ctx, 3, &r, "ECDH client's ephemeral public key length",
+				"ECDH client's ephemeral public key (Q_C)", 0, NULL);
+		return;
+	}
+	ssh_tree_hostkey(ctx, &r);
+	ssh_tree_string(ctx, 3, &r, "ECDH server's ephemeral public key length", "ECDH server's ephemeral public key (Q_S)", 0,
+			NULL);
+	ssh_tree_hostsig(ctx, &r);
+}
+
+/* A whole cleartext binary packet. */
+static void ssh_tree_packet(struct proto_ctx *ctx, struct ssh_state *st, struct slice pkt)
+{
+	struct rd r = rd_make(pkt.p, pkt.len);
+	uint32_t plen = rd_be32(&r);
+	uint8_t padlen = rd_u8(&r), code = rd_u8(&r);
+	if (!rd_ok(&r) || padlen + 1u > plen)
+		return;
+	uint8_t kex = ssh_kex_family(ctx);
+	ssh_tree_version(ctx, code == 21);
+	proto_tree_field(ctx, 2, "Packet Length", "%u", plen);
+	proto_tree_field(ctx, 2, "Padding Length", "%u", padlen);
+	struct slice method;
+	if ((code >= 20 && code <= 49) && code != 20 && ssh_tree_pick(ctx, SSH_L_KEX, &method))
+		proto_tree_text(ctx, 2, "Key Exchange (method:%.*s)", (int)method.len, (const char *)method.p);
+	else if (code >= 20 && code <= 49)
+		proto_tree_text(ctx, 2, "Key Exchange");
+	const char *name = ssh_msg_name(code, kex);
+	if (name)
+		proto_tree_field(ctx, 3, "Message Code", "%s (%u)", name, code);
+	else
+		proto_tree_field(ctx, 3, "Message Code", "Unknown (%u)", code);
+	if (code == 20)
+		ssh_tree_kexinit(ctx, st, rd_sub(&r, plen - 2u - padlen));
+	else if (kex == SSH_KEX_ECDH && (code == 30 || code == 31))
+		ssh_tree_ecdh(ctx, code, rd_sub(&r, plen - 2u - padlen));
+	struct rd pad = rd_make(pkt.p + 4 + plen - padlen, padlen);
+	if (4 + plen <= pkt.len)
+		proto_tree_bytes(ctx, 2, "Padding String", (struct slice){ pad.p, padlen });
+	proto_tree_field(ctx, 2, "Sequence number", "%u", st->tree_seq++);
+}
+
 /* One whole cleartext binary packet: the code names it in Info. */
 static void ssh_packet_done(struct proto_ctx *ctx, struct ssh_state *st, struct slice pkt)
 {
@@ -425,6 +637,11 @@ static struct proto_res ssh_banner(struct proto_ctx *ctx, struct ssh_state *st, 
 				proto_info_append(ctx, ")");
 			}
 			proto_field_s(ctx, SSH_F_PROTOCOL, line);
+			if (proto_tree_on(ctx) && !st->hidden) {
+				ssh_tree_begin(ctx, st);
+				proto_tree_field_str(ctx, 1, "Protocol", line, PROTO_TENC_ASCII);
+				ssh_tree_end(ctx, st);
+			}
 			/* the client's identification tells the version (SSH-2.x, or SSH-1.99:
 			 * both protocols, and a version 2 server answers) */
 			if (st->role == SSH_ROLE_CLIENT &&
@@ -446,6 +663,20 @@ static struct proto_res ssh_banner(struct proto_ctx *ctx, struct ssh_state *st, 
 /* After NEWKEYS every segment is one PDU. Wireshark 4.0 takes the decryption path when it knows
  * the negotiated algorithms (both KEXINITs seen and a kex it derives keys for: not the group
  * exchange); without keys that shows no message text. Otherwise "Encrypted packet (len=N)". */
+/* The tree of an encrypted segment: without the algorithms Wireshark shows its first bytes. */
+static void ssh_tree_encrypted(struct proto_ctx *ctx, struct ssh_state *st, struct slice d, int known)
+{
+	if (!proto_tree_on(ctx))
+		return;
+	ssh_tree_begin(ctx, st);
+	ssh_tree_version(ctx, known);
+	if (!known && d.len >= 4) {
+		proto_tree_bytes(ctx, 2, "Packet Length (encrypted)", (struct slice){ d.p, 4 });
+		proto_tree_bytes(ctx, 2, "Encrypted Packet", (struct slice){ d.p + 4, d.len - 4 });
+	}
+	ssh_tree_end(ctx, st);
+}
+
 static void ssh_encrypted(struct proto_ctx *ctx, struct slice d)
 {
 	uint8_t kex = ssh_kex_family(ctx);
@@ -454,8 +685,10 @@ static void ssh_encrypted(struct proto_ctx *ctx, struct slice d)
 		return;
 	if (kex != SSH_KEX_UNKNOWN && kex != SSH_KEX_DH_GEX) {
 		struct proto_pkt *o = ctx->out;
-		if (o && o->shown && o->proto == (uint8_t)(ctx->proto_idx + 1))
-			return; /* after New Keys in the same segment: nothing more is shown */
+		if (o && o->shown && o->proto == (uint8_t)(ctx->proto_idx + 1)) {
+			ssh_tree_encrypted(ctx, st, d, 1); /* after New Keys in the same segment */
+			return; /* nothing more in the columns */
+		}
 		if (d.len < 16) {
 			/* too short for a cipher block: tshark marks the packet malformed */
 			struct ssh_state *c = ssh_client(ctx);
@@ -465,10 +698,12 @@ static void ssh_encrypted(struct proto_ctx *ctx, struct slice d)
 			return;
 		}
 		(void)ssh_col_pdu(ctx);
+		ssh_tree_encrypted(ctx, st, d, 1);
 		return;
 	}
 	if (ssh_col_pdu(ctx))
 		proto_info_printf(ctx, "Encrypted packet (len=%u)", d.len);
+	ssh_tree_encrypted(ctx, st, d, 0);
 }
 
 /* A fresh state given data that is no identification while the other side is past its own:
@@ -541,6 +776,11 @@ static struct proto_res ssh_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 			st->packets++;
 			struct slice pkt = { d.p, plen + 4 };
 			ssh_packet_done(ctx, st, pkt);
+			if (proto_tree_on(ctx) && !st->hidden) {
+				ssh_tree_begin(ctx, st);
+				ssh_tree_packet(ctx, st, pkt);
+				ssh_tree_end(ctx, st);
+			}
 			ssh_info_code(ctx, code);
 			return ssh_res(PROTO_OK, plen + 4, 0);
 		}

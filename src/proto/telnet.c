@@ -228,6 +228,66 @@ static void telnet_field_data(struct proto_ctx *ctx, const uint8_t *p, uint32_t 
 	proto_field_s(ctx, TN_F_DATA, (struct slice){ p, k });
 }
 
+/* ---- detail tree (-V) ------------------------------------------------------------------ */
+
+/* "Data: ..." of a data run (the text stops at a NUL, as Wireshark's string). */
+static void telnet_tree_data(struct proto_ctx *ctx, const uint8_t *p, uint32_t n)
+{
+	uint32_t k = 0;
+	while (k < n && p[k])
+		k++;
+	proto_tree_field_str(ctx, 1, "Data", (struct slice){ p, k }, PROTO_TENC_UTF8);
+}
+
+static void telnet_tree_cmd(struct proto_ctx *ctx, uint8_t c)
+{
+	static const char *const n[] = { "Suboption End", "No Operation", "Data Mark", "Break", "Interrupt Process",
+					 "Abort Output", "Are You There?", "Escape Character", "Erase Line", "Go Ahead",
+					 "Suboption" };
+	const char *name = c >= 240 && c <= 250 ? n[c - 240] : c == 239 ? "End of Record" : NULL;
+	if (!name)
+		return;
+	proto_tree_text(ctx, 1, "%s", name);
+	proto_tree_field(ctx, 2, "Command", "%s (%u)", name, c);
+}
+
+static void telnet_tree_option(struct proto_ctx *ctx, uint8_t verb, uint8_t opt)
+{
+	proto_tree_text(ctx, 1, "%s %s", telnet_verb_name(verb), telnet_opt_name(opt));
+	proto_tree_field(ctx, 2, "Command", "%s (%u)", telnet_verb_name(verb), verb);
+	proto_tree_field(ctx, 2, "Subcommand", "%s", telnet_opt_name(opt));
+}
+
+/* IAC SB opt data IAC SE: the suboption and what Wireshark reads from its data. */
+static void telnet_tree_sub(struct proto_ctx *ctx, const uint8_t *p, uint32_t n)
+{
+	if (!n)
+		return;
+	uint8_t opt = p[0];
+	struct slice d = { p + 1, n - 1 };
+	proto_tree_text(ctx, 1, "Suboption %s", telnet_opt_name(opt));
+	proto_tree_field(ctx, 2, "Command", "Suboption (250)");
+	proto_tree_field(ctx, 2, "Subcommand", "%s", telnet_opt_name(opt));
+	if ((opt == 24 || opt == 35) && d.len && (d.p[0] == 0 || d.p[0] == 1)) {
+		const char *what = opt == 24 ? "Terminal Type" : "X Display Location";
+		proto_tree_text(ctx, 3, "%s %s", d.p[0] == 1 ? "Send your" : "Here's my", what);
+		if (d.p[0] == 0)
+			proto_tree_field_str(ctx, 3, "Value", (struct slice){ d.p + 1, d.len - 1 }, PROTO_TENC_ASCII);
+	} else if (opt == 31 && d.len == 4) {
+		proto_tree_field(ctx, 3, "Width", "%u", d.p[0] << 8 | d.p[1]);
+		proto_tree_field(ctx, 3, "Height", "%u", d.p[2] << 8 | d.p[3]);
+	} else if (opt == 38 && d.len) {
+		static const char *const ec[] = { "IS", "SUPPORT", "REPLY", "START", "END", "REQUEST-START", "REQUEST-END",
+						  "ENC_KEYID", "DEC_KEYID" };
+		proto_tree_field(ctx, 3, "Enc Cmd", "%s (%u)", d.p[0] < 9 ? ec[d.p[0]] : "Unknown", d.p[0]);
+	} else if (opt == 33 && d.len) {
+		static const char *const fc[] = { "OFF", "ON", "RESTART-ANY", "RESTART-XON" };
+		proto_tree_field(ctx, 3, "Command", "%s (%u)", d.p[0] < 4 ? fc[d.p[0]] : "Unknown", d.p[0]);
+	} else if (d.len) {
+		proto_tree_bytes(ctx, 3, "Option data", d);
+	}
+}
+
 /* Runs the command state machine over the segment; data bytes go to the direction's
  * handler, data runs become telnet.data fields (split after each LF, as Wireshark's lines).
  * Returns 1 when the segment ends inside a command (what tshark reports as malformed). */
@@ -235,6 +295,9 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 {
 	struct rd r = rd_make(d.p, d.len);
 	uint32_t run = 0, nfields = 0, sb_start = 0;
+	int tree = proto_tree_on(ctx);
+	if (tree)
+		proto_tree_text(ctx, 0, "Telnet");
 	int seg_cmd = 0; /* a command started in this segment and is still open */
 	for (uint32_t i = 0; rd_left(&r); i++) {
 		uint8_t c = rd_u8(&r);
@@ -243,6 +306,8 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 			if (c == TELNET_IAC) {
 				if (i > run && nfields++ < TELNET_FIELDS)
 					telnet_field_data(ctx, d.p + run, i - run);
+				if (i > run && tree)
+					telnet_tree_data(ctx, d.p + run, i - run);
 				st->cs = TN_IAC;
 				seg_cmd = 1;
 				break;
@@ -254,6 +319,8 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 			if (c == '\n') {
 				if (nfields++ < TELNET_FIELDS)
 					telnet_field_data(ctx, d.p + run, i + 1 - run);
+				if (tree)
+					telnet_tree_data(ctx, d.p + run, i + 1 - run);
 				run = i + 1;
 			}
 			break;
@@ -277,6 +344,8 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 				st->cs = TN_SB;
 				sb_start = i + 1;
 			} else {
+				if (tree)
+					telnet_tree_cmd(ctx, c);
 				st->cs = TN_DATA;
 				seg_cmd = 0;
 				run = i + 1;
@@ -286,6 +355,8 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 			if (nfields++ < TELNET_FIELDS)
 				proto_field_u(ctx, TN_F_SUBCMD, c);
 			telnet_note_opt(st, st->verb, c);
+			if (tree)
+				telnet_tree_option(ctx, st->verb, c);
 			st->cs = TN_DATA;
 			seg_cmd = 0;
 			run = i + 1;
@@ -298,6 +369,10 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 			if (c == 240) { /* SE */
 				if (nfields++ < TELNET_FIELDS)
 					proto_field_u(ctx, TN_F_CMD, c);
+				if (tree && i >= sb_start + 1) {
+					telnet_tree_sub(ctx, d.p + sb_start, i - 1 - sb_start);
+					telnet_tree_cmd(ctx, 240);
+				}
 				if (sb_start < i && i - 1 > sb_start && nfields++ < TELNET_FIELDS) {
 					proto_field_u(ctx, TN_F_SUBCMD, d.p[sb_start]);
 					if (i - 1 > sb_start + 1)
@@ -318,6 +393,8 @@ static int telnet_segment(struct proto_ctx *ctx, struct telnet_state *st, struct
 	}
 	if (st->cs == TN_DATA && run < d.len && nfields < TELNET_FIELDS)
 		telnet_field_data(ctx, d.p + run, d.len - run);
+	if (st->cs == TN_DATA && run < d.len && tree)
+		telnet_tree_data(ctx, d.p + run, d.len - run);
 	if (st->role == 2)
 		telnet_server_prompt(st, peer);
 	/* tshark reads each segment alone: an IAC or a verb without its option at the end of the

@@ -21,6 +21,7 @@
 #include "proto/proto.h"
 #include "proto/tls.h"
 #include "proto/tlshello.h"
+#include "proto/tlstree.h"
 
 #define TLS_HS_FIRST_CAP (16u * 1024)  /* hellos and most flights */
 #define TLS_HS_MAX_CAP (64u * 1024)    /* certificate chains: beyond, the message is skipped */
@@ -84,6 +85,7 @@ struct tls_state {
 	uint64_t hs_frame;     /* frame of the last append */
 	uint64_t last_frame;   /* frame of the last parse() call */
 	struct tls_cert_sum cert;
+	struct tls_tdir *tt;   /* owned: the detail tree's copy of the record (-V only); NULL otherwise */
 };
 
 _Static_assert(sizeof(struct tls_state) <= 4096, "tls state must fit the per-direction limit");
@@ -123,7 +125,7 @@ static int tls_type_ok(uint8_t t)
 
 /* ---- names (tshark -G values: tls.handshake.type, tls.alert_message.*) ---- */
 
-static const char *tls_hs_name(uint8_t t)
+const char *tls_hs_name(uint8_t t)
 {
 	switch (t) {
 	case 0: return "Hello Request";
@@ -158,7 +160,7 @@ static const char *tls_v2_name(uint8_t t)
 	return t < sizeof n / sizeof n[0] ? n[t] : NULL;
 }
 
-static const char *tls_alert_name(uint8_t d)
+const char *tls_alert_name(uint8_t d)
 {
 	switch (d) {
 	case 0: return "Close Notify";
@@ -202,7 +204,7 @@ static const char *tls_alert_name(uint8_t d)
 }
 
 /* The Protocol column for a version (tshark's short names); NULL when not a known version. */
-static const char *tls_col_name(uint16_t v)
+const char *tls_col_name(uint16_t v)
 {
 	switch (v) {
 	case 0x0002: return "SSLv2";
@@ -627,6 +629,7 @@ static int tls_hs_encrypted(const struct tls_state *st)
 static void tls_body_bytes(struct proto_ctx *ctx, struct tls_state *st, const uint8_t *p, uint32_t n)
 {
 	uint32_t off = st->rlen - st->left; /* offset of p in the record body */
+	tls_tree_bytes(st->tt, p, n);
 	for (uint32_t i = 0; i < n && off + i < sizeof st->head; i++)
 		st->head[st->nhead++] = p[i];
 	if (st->v2 || st->rtype != TLS_CT_HANDSHAKE)
@@ -700,6 +703,27 @@ static void tls_v2_record(struct proto_ctx *ctx, struct tls_state *st)
 static int tls_records_ready(const struct tls_state *a, const struct tls_state *b);
 static void tls_emit(struct proto_ctx *ctx);
 
+/* The detail tree of the record that ended (-V only). */
+static void tls_draw(struct proto_ctx *ctx, struct tls_state *st)
+{
+	if (!st->tt || !proto_tree_on(ctx))
+		return;
+	const struct tls_state *pe = ctx->peer;
+	const struct tls_state *srv = st->role == TLS_ROLE_SERVER ? st : pe && pe->role == TLS_ROLE_SERVER ? pe : NULL;
+	struct tls_tinfo ti = {
+		.sess_version = st->sess_version,
+		.cipher = srv ? srv->cipher : 0,
+		.hs_encrypted = (uint8_t)tls_hs_encrypted(st),
+		.after_ccs = (uint8_t)(st->ccs && !tls13(st->sess_version)),
+		.v2_encrypted = st->v2_enc,
+		.resumed = (uint8_t)(srv && srv->resumed && !tls13(srv->version)),
+		.alpn = srv ? srv->alpn : "",
+		.sport = ctx->sport,
+		.dport = ctx->dport,
+	};
+	tls_tree_end(ctx, st->tt, &ti);
+}
+
 /* A record ended: columns, fields, handshake messages. */
 static void tls_record_done(struct proto_ctx *ctx, struct tls_state *st)
 {
@@ -707,6 +731,7 @@ static void tls_record_done(struct proto_ctx *ctx, struct tls_state *st)
 	st->records++;
 	if (st->v2) {
 		tls_v2_record(ctx, st);
+		tls_draw(ctx, st);
 		return;
 	}
 	proto_field_none(ctx, TF_RECORD);
@@ -751,6 +776,7 @@ static void tls_record_done(struct proto_ctx *ctx, struct tls_state *st)
 		break;
 	}
 	tls_col(ctx, st->rversion);
+	tls_draw(ctx, st);
 	if (!st->emitted && pe && tls_records_ready(st, pe))
 		tls_emit(ctx);
 }
@@ -841,6 +867,7 @@ static struct proto_res tls_parse(struct proto_ctx *ctx, uint8_t dir, struct sli
 	}
 	st->rlen = blen;
 	st->left = blen;
+	tls_tree_begin(ctx, &st->tt, st->v2, st->rtype, st->rversion, blen, st->sess_version);
 	st->nhead = 0;
 	st->rec_at_msg = st->hs_len == st->hs_off && !st->hs_skip;
 	uint32_t avail = d.len - hlen;
@@ -966,6 +993,7 @@ static void tls_fini(void *state)
 	free(st->hs_old);
 	st->hs = st->hs_old = NULL;
 	st->hs_cap = st->hs_len = st->hs_off = 0;
+	tls_tree_free(&st->tt);
 }
 
 static void tls_init(void *state, uint8_t dir)

@@ -1,4 +1,6 @@
-/* tree.c: packet detail tree for Frame, Ethernet, ARP, IPv4/IPv6, TCP (with SEQ/ACK analysis), UDP, ICMP. */
+/* tree.c: packet detail tree for Frame, Ethernet, ARP, IPv4/IPv6, TCP (with SEQ/ACK analysis), UDP, ICMP,
+ * then the application layer: the items the dissectors put in the packet's proto_tree, cut and
+ * bracketed as Wireshark prints labels; protocols without a tree show their filter fields. */
 #include "report/tree.h"
 
 #include <string.h>
@@ -374,13 +376,57 @@ static void tree_app_value(const struct proto_field *f, const struct proto_fv *v
 	}
 }
 
+/* One line of a dissector's tree: a label longer than Wireshark's label buffer is cut as
+ * Wireshark cuts it, " [truncated]" after the field name (at the start of a text item). */
+#define TREE_LABEL_MAX 239
+static void tree_item(const struct proto_tree *t, const struct proto_titem *it, struct obuf *o)
+{
+	for (uint8_t d = 0; d < it->depth; d++)
+		obuf_write(o, "    ", 4);
+	const char *s = t->text + it->off;
+	if (it->gen)
+		obuf_putc(o, '[');
+	if (it->init_len && it->init_len <= TREE_LABEL_MAX) { /* appended text is cut, not marked */
+		obuf_write(o, s, it->len < TREE_LABEL_MAX ? it->len : TREE_LABEL_MAX);
+		obuf_puts(o, it->gen ? "]\n" : "\n");
+		return;
+	}
+	if (it->len <= TREE_LABEL_MAX) {
+		obuf_write(o, s, it->len);
+		obuf_puts(o, it->gen ? "]\n" : "\n");
+		return;
+	}
+	static const char mark[] = " [truncated]";
+	char buf[TREE_LABEL_MAX + sizeof mark];
+	size_t at = it->name_len < TREE_LABEL_MAX ? it->name_len : 0;
+	memcpy(buf, s, at);
+	memcpy(buf + at, mark, sizeof mark - 1);
+	memcpy(buf + at + sizeof mark - 1, s + at, TREE_LABEL_MAX - at);
+	size_t cut = TREE_LABEL_MAX - 1;
+	while (cut > 0 && ((uint8_t)buf[cut] & 0xc0) == 0x80)
+		cut--;
+	obuf_write(o, buf, cut);
+	obuf_puts(o, it->gen ? "]\n" : "\n");
+}
+
 static void tree_app(const struct pkt *p, const struct flow_pkt *fp, struct obuf *o)
 {
 	const struct proto_pkt *a = fp ? fp->app : NULL;
 	if (!a || !a->proto || ((p->layers & PL_TCP) && !(fp->pdu & FP_PDU_DONE)))
 		return;
+	uint32_t drawn[8] = { 0 };
+	const struct proto_tree *t = a->tree;
+	for (uint32_t k = 0; t && k < t->n; k++) {
+		const struct proto_titem *it = &t->item[k];
+		unsigned i = it->proto ? it->proto - 1u : 0;
+		if (!it->proto || !(a->present[i / 32] >> (i % 32) & 1))
+			continue;
+		drawn[i / 32] |= 1u << (i % 32);
+		tree_item(t, it, o);
+	}
+	/* protocols without a tree of their own: the values of their filter fields */
 	for (size_t i = 0; i < proto_count() && i < 256; i++) {
-		if (!(a->present[i / 32] >> (i % 32) & 1))
+		if (!(a->present[i / 32] >> (i % 32) & 1) || (drawn[i / 32] >> (i % 32) & 1))
 			continue;
 		const struct proto_desc *d = proto_get(i);
 		obuf_puts(o, d->col_name ? d->col_name : d->name);
