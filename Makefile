@@ -5,7 +5,7 @@ VERSION := 0.1.0
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DSLEUTH_VERSION='"$(VERSION)"' -Isrc $(WARN) $(CFLAGS)
-LIBS := -lpcap -lz -lpcre2-8 -lssl -lcrypto
+LIBS := -lpcap -lz -lpcre2-8 -lssl -lcrypto -lpthread
 BUILD ?= build
 
 SRC := $(sort $(wildcard src/*/*.c))

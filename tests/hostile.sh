@@ -13,7 +13,7 @@ trap 'rm -f "$errf"' EXIT
 list=$(ls tests/golden/captures/* tests/captures/*.pcap* tests/fuzz/corpus/*/* 2>/dev/null)
 [ -d ../shared/captures/malformed ] && list="$list $(ls ../shared/captures/malformed/* ../shared/captures/pcapng-features/*)"
 for f in $list; do
-	for args in "packets" "packets -V" "packets -T fields -e _ws.col.Info -e tcp.analysis.ack_rtt" "log" \
+	for args in "packets" "packets -V" "packets -T fields -e _ws.col.Info -e tcp.analysis.ack_rtt" "log -j 1" "log -j 3" \
 		"stats io -s tcp -s SUM(tcp.len)tcp.len -s LOAD(tcp.analysis.ack_rtt)tcp.analysis.ack_rtt -s AVG(frame.time_delta)frame.time_delta"; do
 		# shellcheck disable=SC2086
 		timeout 60 "$bin" $args "$f" > /dev/null 2> "$errf"

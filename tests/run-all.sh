@@ -76,5 +76,14 @@ fail=$((fail + ff))
 grep -A2 '^FAIL' "$BUILD/filters.log" | head -30
 tail -1 "$BUILD/filters.log"
 
+# 9. log -j: several threads write what one writes, on every shared capture (skipped when absent)
+if [ -f ../shared/captures/MANIFEST.tsv ]; then
+	if python3 tests/conformance/samelog.py --a ./sleuth --args-a "-j 1" --b ./sleuth --args-b "-j 3" \
+		--shared ../shared > "$BUILD/samelog.log" 2>&1; then ok "log -j 3 writes what log -j 1 writes"; else ko "log -j 3 against -j 1"; fi
+	tail -20 "$BUILD/samelog.log"
+else
+	echo "SKIP log -j comparison: ../shared/captures not found"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

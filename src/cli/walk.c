@@ -11,7 +11,7 @@
 #include "report/columns.h"
 #include "report/protocols.h"
 
-static void walk_log_err(const char *path, const struct errbuf *e)
+void walk_log_err(const char *path, const struct errbuf *e)
 {
 	if (e->has_offset)
 		log_error("%s: offset %llu: %s", path, (unsigned long long)e->offset, e->msg);
@@ -21,10 +21,9 @@ static void walk_log_err(const char *path, const struct errbuf *e)
 
 /* Holes given up because sleuth's own memory caps left no room (not because the capture lacks
  * the bytes): the records may miss data the capture has, so the user is told. */
-static void walk_report_reasm(const struct flow_table *ft, const char *name)
+void walk_report_reasm(const struct flow_stats *stp, const char *name)
 {
-	struct flow_stats st;
-	flow_table_stats(ft, &st);
+	struct flow_stats st = *stp;
 	if (st.reasm.gaps_cap)
 		log_warn("%s: TCP reassembly gave up %llu holes at its memory caps (%llu bytes held at most); "
 			 "records after them may be incomplete",
@@ -122,10 +121,13 @@ static int walk_matches(const struct walk_pkt *w)
 int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *arg)
 {
 	struct capture *cap;
+	int sharded = src->nshards > 1; /* one of several threads: no shared state touched, nothing logged */
 	int status = walk_open(src, &cap);
 	if (status != EXIT_OK) {
-		dfilter_free(walk_df);
-		walk_df = NULL;
+		if (!sharded) {
+			dfilter_free(walk_df);
+			walk_df = NULL;
+		}
 		return status;
 	}
 	struct errbuf e;
@@ -136,6 +138,8 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 	fc.no_dissect = src->no_dissect;
 	fc.reasm = src->reasm;
 	fc.app_tree = src->app_tree;
+	fc.shard = src->shard;
+	fc.nshards = src->nshards;
 	struct flow_table *ft = NULL;
 	struct ipfrag_config ic;
 	ipfrag_config_default(&ic);
@@ -149,6 +153,10 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 	}
 	if (src->rec || src->obj)
 		flow_table_set_records(ft, src->rec, src->obj, src->rec_arg);
+	if (src->stream)
+		flow_table_set_stream_hook(ft, src->stream);
+	if (src->table)
+		*src->table = ft;
 	int have_first = 0, rc = 0;
 	int64_t first_ns = 0, prev_ns = 0;
 	struct frame f;
@@ -163,16 +171,25 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 		}
 		struct walk_pkt w = { .p = p, .fp = fp, .rel_ns = ns - first_ns, .first_ns = first_ns, .prev_ns = prev_ns };
 		prev_ns = ns;
-		if (walk_matches(&w) && fn(arg, &w))
+		if ((sharded || walk_matches(&w)) && fn(arg, &w))
 			break;
 	}
 	if (src->rec || src->obj)
 		flow_table_finish(ft);
-	walk_report_reasm(ft, src->file ? src->file : src->iface);
+	struct flow_stats st;
+	flow_table_stats(ft, &st);
+	if (src->result) {
+		src->result->stats = st;
+		src->result->read_rc = rc < 0 ? rc : 0;
+		src->result->read_err = e;
+	} else {
+		walk_report_reasm(&st, src->file ? src->file : src->iface);
+	}
 	if (on_end) /* what could be read is written out before the error is reported */
 		on_end(arg, cap);
 	if (rc < 0) {
-		walk_log_err(capture_path(cap), &e);
+		if (!src->result)
+			walk_log_err(capture_path(cap), &e);
 		status = EXIT_BADINPUT;
 	}
 out:
@@ -181,11 +198,13 @@ out:
 		signal(SIGTERM, SIG_DFL);
 		walk_live = NULL;
 	}
-	dfilter_free(walk_df);
-	walk_df = NULL;
-	obuf_free(&walk_proto);
-	obuf_free(&walk_info);
-	obuf_free(&walk_chain);
+	if (!sharded) {
+		dfilter_free(walk_df);
+		walk_df = NULL;
+		obuf_free(&walk_proto);
+		obuf_free(&walk_info);
+		obuf_free(&walk_chain);
+	}
 	free(p);
 	free(fp);
 	if (frag)

@@ -36,7 +36,26 @@ struct walk_src {
 	uint8_t reasm;           /* records only, no packet list: reordered TCP data is put back in
 	                          * order for the dissectors (flow_config.reasm) */
 	uint8_t app_tree;        /* the dissectors' detail tree is printed (packets -V) */
+	/* One of several threads walking the same capture (cli/logshard.c): flow_config.shard and
+	 * nshards, the stream hook of sharded tables; no -Y, no shared state touched. */
+	uint8_t shard, nshards;
+	flow_stream_fn stream;
+	struct flow_table **table; /* when set: receives the walk's flow table, valid until it returns */
+	/* When set, the walk stores its read error and flow statistics here instead of logging them
+	 * (the caller reports once for all threads). */
+	struct walk_result *result;
 };
+
+struct walk_result {
+	struct flow_stats stats;
+	int read_rc;             /* 0, or the negative error of the read that ended the walk */
+	struct errbuf read_err;
+};
+
+/* Logs a capture error as "PATH: offset N: message". */
+void walk_log_err(const char *path, const struct errbuf *e);
+/* Warns when reassembly gave up holes at its memory caps (the records may be incomplete). */
+void walk_report_reasm(const struct flow_stats *st, const char *name);
 
 /* -Y for the commands that count packets (conv, hosts, follow, stats): compiles `text` now
  * (before any capture is read) and makes the next walk call its callback only for packets that

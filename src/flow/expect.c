@@ -4,6 +4,7 @@
  * fixed table where a new entry replaces the oldest in its probe window. */
 #include "flow/flow_int.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #define EXPECT_SLOTS 4096
@@ -26,10 +27,18 @@ struct expect_table {
 
 size_t expect_table_size(void) { return sizeof(struct expect_table); }
 
+/* One key for every table of the process: the tables of `log -j`'s threads see the same
+ * announcements and must replace the same entries. */
+static struct hash_key expect_key;
+static pthread_once_t expect_key_once = PTHREAD_ONCE_INIT;
+
+static void expect_key_make(void) { hash_key_random(&expect_key); }
+
 void expect_table_init(struct expect_table *t)
 {
 	memset(t, 0, sizeof *t);
-	hash_key_random(&t->key);
+	pthread_once(&expect_key_once, expect_key_make);
+	t->key = expect_key;
 	t->next_gen = 1;
 }
 

@@ -8,7 +8,6 @@
 
 #define FLOW_CHUNK_BITS 12
 #define FLOW_CHUNK (1u << FLOW_CHUNK_BITS)
-#define SWEEP_PER_PACKET 4
 
 struct lru {
 	uint32_t head, tail; /* index+1 */
@@ -18,6 +17,7 @@ struct lru {
  * the flows (same index). */
 struct flow_acct {
 	int64_t start_ns;
+	uint64_t first_frame;
 	uint64_t ip_bytes[2], pay_bytes[2];
 	uint32_t pkts[2];
 	struct pdu_conv *udp_app; /* owned (flow/pdu.c); NULL until the first payload */
@@ -54,6 +54,9 @@ struct flow_table {
 	void *rec_arg;
 	struct flow_ident cur;  /* the conversation of the records being emitted */
 	int64_t cur_ts;
+	uint64_t frame;         /* number of the frame being processed */
+	struct flow_order order; /* where the records being emitted stand (flow_table_order) */
+	flow_stream_fn stream_fn;
 };
 
 static struct flow *flow_at(struct flow_table *t, uint32_t idx)
@@ -83,6 +86,8 @@ void flow_config_default(struct flow_config *cfg)
 	cfg->reasm_dir_cap = REASM_DIR_CAP_DEFAULT;
 	cfg->reasm_cap = REASM_CAP_DEFAULT;
 	cfg->app_tree = 0;
+	cfg->shard = 0;
+	cfg->nshards = 0;
 }
 
 int flow_table_new(struct flow_table **out, const struct flow_config *cfg, struct errbuf *e)
@@ -150,6 +155,7 @@ void flow_table_free(struct flow_table *t)
 	free(t->expect);
 	pdu_xtab_free(t->xt);
 	pdu_pool_drain();
+	proto_thread_end();
 	reasm_pool_free(t->rpool); /* after every flow's held bytes went back */
 	if (t->out)
 		free(t->out->tree);
@@ -231,6 +237,7 @@ static void lru_append(struct flow_table *t, uint32_t id, uint8_t list)
 	struct flow *f = flow_at(t, id - 1);
 	struct lru *l = &t->lists[list];
 	f->list = list;
+	f->last_frame = t->frame;
 	f->lru_prev = l->tail;
 	f->lru_next = 0;
 	if (l->tail)
@@ -268,10 +275,14 @@ static void table_remove_slot(struct flow_table *t, uint32_t i)
 	}
 }
 
-static void flow_ident_make(struct flow_table *t, const struct flow *f, struct flow_ident *id)
+static void flow_ident_make(struct flow_table *t, uint32_t fid, struct flow_ident *id)
 {
-	(void)t;
+	const struct flow *f = flow_at(t, fid - 1);
+	const struct flow_acct *a = acct_at(t, fid - 1);
 	memset(id, 0, sizeof *id);
+	id->start_ns = a->start_ns;
+	id->first_frame = a->first_frame;
+	id->conv = fid;
 	id->l4 = f->key.proto;
 	id->alen = f->key.alen;
 	memcpy(id->orig, f->orig_is_a ? f->key.a : f->key.b, f->key.alen);
@@ -391,8 +402,7 @@ static void flow_emit_end(struct flow_table *t, uint32_t id)
 	struct flow_acct *a = acct_at(t, id - 1);
 	struct flow_ident saved = t->cur;
 	int64_t saved_ts = t->cur_ts;
-	flow_ident_make(t, f, &t->cur);
-	t->cur.start_ns = a->start_ns;
+	flow_ident_make(t, id, &t->cur);
 	t->cur_ts = f->last_ts;
 	struct pdu_io io = { &t->env, NULL, t->xt, t->cur.orig, t->cur.resp, t->cur.alen, 0, NULL, t->rpool };
 	if (f->tcp)
@@ -417,7 +427,8 @@ static void flow_emit_end(struct flow_table *t, uint32_t id)
 	proto_rec_u(&r, "orig_ip_bytes", a->ip_bytes[0]);
 	proto_rec_u(&r, "resp_pkts", a->pkts[1]);
 	proto_rec_u(&r, "resp_ip_bytes", a->ip_bytes[1]);
-	proto_rec_u(&r, f->key.proto == 6 ? "tcp.stream" : "udp.stream", f->stream);
+	if (t->cfg.nshards <= 1) /* sharded: the caller numbers the streams */
+		proto_rec_u(&r, f->key.proto == 6 ? "tcp.stream" : "udp.stream", f->stream);
 	t->cur_ts = a->start_ns;
 	proto_emit(&(struct proto_ctx){ .env = &t->env }, &r);
 	t->cur = saved;
@@ -464,18 +475,25 @@ static int table_grow(struct flow_table *t)
 	return 0;
 }
 
+/* Every conversation idle past its timeout ends, oldest first. The lists are in the order of
+ * each flow's last packet, so the walk stops at the first one still young; the work is amortised:
+ * each flow is released once. (Not capped per packet: then what ends at a frame would depend on
+ * the flows of other shards.) */
 static void flow_sweep(struct flow_table *t, int64_t now)
 {
-	for (int list = 1; list <= 2; list++) {
+	for (uint8_t list = 1; list <= 2; list++) {
 		int64_t tmo = list == 1 ? t->cfg.idle_ns : t->cfg.closed_ns;
-		for (int i = 0; i < SWEEP_PER_PACKET && t->lists[list].head; i++) {
+		while (t->lists[list].head) {
 			uint32_t id = t->lists[list].head;
-			if (now - flow_at(t, id - 1)->last_ts <= tmo)
+			const struct flow *f = flow_at(t, id - 1);
+			if (now - f->last_ts <= tmo)
 				break;
+			t->order = (struct flow_order){ t->frame, 0, list, f->last_frame };
 			flow_release(t, id);
 			t->st.flows_expired++;
 		}
 	}
+	t->order = (struct flow_order){ t->frame, 1, 0, 0 };
 }
 
 static void flow_key_make(struct flow_key *k, uint8_t proto, uint8_t alen, const uint8_t *src, uint16_t sp,
@@ -530,6 +548,7 @@ static uint32_t flow_get(struct flow_table *t, const struct flow_key *k, uint8_t
 	if (!id)
 		return 0;
 	struct flow *f = flow_at(t, id - 1);
+	acct_at(t, id - 1)->first_frame = t->frame;
 	f->key = *k;
 	f->hash = h;
 	f->orig_is_a = src_is_a;
@@ -552,10 +571,10 @@ static int64_t pkt_time(const struct pkt *p)
 
 static void flow_set_current(struct flow_table *t, const struct flow *f, uint32_t id, int64_t now)
 {
+	(void)f;
 	if (!t->rec_fn)
 		return;
-	flow_ident_make(t, f, &t->cur);
-	t->cur.start_ns = acct_at(t, id - 1)->start_ns;
+	flow_ident_make(t, id, &t->cur);
 	t->cur_ts = now;
 }
 
@@ -574,6 +593,13 @@ static void proto_pkt_reset(struct proto_pkt *o)
 		proto_tree_reset(o->tree);
 }
 
+static void flow_new_tcp_stream(struct flow_table *t, struct flow *f, uint32_t id)
+{
+	f->stream = (uint32_t)t->tcp_streams++;
+	if (t->stream_fn)
+		t->stream_fn(t->rec_arg, id, 6, 0);
+}
+
 static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt_ip *ip, struct flow_pkt *out)
 {
 	struct flow_key k;
@@ -586,7 +612,7 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 		return;
 	struct flow *f = flow_at(t, id - 1);
 	if (created) {
-		f->stream = (uint32_t)t->tcp_streams++;
+		flow_new_tcp_stream(t, f, id);
 		f->tcp = tcp_alloc(t);
 		if (!f->tcp)
 			return;
@@ -597,8 +623,9 @@ static void flow_tcp(struct flow_table *t, const struct pkt *p, const struct pkt
 		if (t->rec_fn)
 			flow_emit_end(t, id);
 		memset(acct_at(t, id - 1), 0, sizeof(struct flow_acct));
+		acct_at(t, id - 1)->first_frame = t->frame;
 		created = 1; /* for the accounting: a new conversation starts here */
-		f->stream = (uint32_t)t->tcp_streams++;
+		flow_new_tcp_stream(t, f, id);
 		f->orig_is_a = src_is_a;
 		dir = 0;
 		pdu_conv_free(&c->pdu);
@@ -669,8 +696,12 @@ static void flow_udp(struct flow_table *t, const struct pkt *p, uint8_t alen, co
 			*estream = (int64_t)t->udp_streams++;
 		f->stream = (uint32_t)*estream;
 		f->expect_gen = gen;
+		if (t->stream_fn)
+			t->stream_fn(t->rec_arg, id, 17, gen);
 	} else if (created) {
 		f->stream = (uint32_t)t->udp_streams++;
+		if (t->stream_fn)
+			t->stream_fn(t->rec_arg, id, 17, 0);
 	}
 	out->udp_stream = f->stream;
 	out->dir = (uint8_t)(src_is_a != f->orig_is_a);
@@ -705,11 +736,42 @@ static void flow_icmp_inner(struct flow_table *t, const struct pkt *p, struct fl
 			return;
 		struct flow *f = flow_at(t, id - 1);
 		if (created) {
-			f->stream = (uint32_t)t->tcp_streams++;
+			flow_new_tcp_stream(t, f, id);
 			f->tcp = tcp_alloc(t);
 		}
 		out->tcp_stream = f->stream;
 	}
+}
+
+/* A symmetric mix of an address pair: the same for both directions, spread over all bits. */
+static uint64_t flow_pair_mix(const struct pkt_ip *ip)
+{
+	uint64_t ha = 0, hb = 0;
+	for (uint8_t i = 0; i < ip->alen && i < 16; i++) {
+		ha = (ha ^ ip->src[i]) * 0x100000001b3ull;
+		hb = (hb ^ ip->dst[i]) * 0x100000001b3ull;
+	}
+	uint64_t h = ha + hb;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+uint32_t flow_shard(const struct pkt *p, uint32_t nshards)
+{
+	if (nshards <= 1)
+		return 0;
+	const struct pkt_ip *ip = pkt_ip_last(p);
+	if (!ip)
+		return 0;
+	if (p->layers & PL_TCP)
+		return (uint32_t)(flow_pair_mix(ip) % nshards);
+	if (p->layers & PL_UDP)
+		return (uint32_t)(flow_pair_mix(&p->ip[p->udp_ip]) % nshards);
+	if ((p->layers & PL_INNER_IP) && (p->inner_l4 == 6 || p->inner_l4 == 17))
+		return (uint32_t)(flow_pair_mix(&p->inner_ip) % nshards);
+	return 0;
 }
 
 void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pkt *out)
@@ -718,11 +780,18 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pk
 	proto_pkt_reset(t->out);
 	out->tcp_stream = -1;
 	out->udp_stream = -1;
-	l3track_packet(t->l3, p, out);
+	t->frame = p->fr->num;
+	if (t->cfg.shard == 0)
+		l3track_packet(t->l3, p, out);
 	const struct pkt_ip *ip = pkt_ip_last(p);
 	if (!ip)
 		return;
 	flow_sweep(t, pkt_time(p));
+	if (t->cfg.nshards > 1 && flow_shard(p, t->cfg.nshards) != t->cfg.shard) {
+		if ((p->layers & (PL_TCP | PL_UDP)) == PL_UDP && !(p->problem == PP_TRUNC && p->problem_layer == __builtin_ctz(PL_UDP)))
+			flow_udp_expectations(t, p, p->udp.sport, p->udp.dport, p->udp.payload); /* as its owner adds them */
+		return;
+	}
 	if (p->layers & PL_TCP) {
 		if (p->problem != PP_NONE && p->problem_layer == __builtin_ctz(PL_TCP) && p->problem != PP_TRUNC)
 			return;
@@ -741,10 +810,17 @@ void flow_table_packet(struct flow_table *t, const struct pkt *p, struct flow_pk
 
 void flow_table_finish(struct flow_table *t)
 {
-	for (int list = 2; list >= 1; list--)
-		while (t->lists[list].head)
-			flow_release(t, t->lists[list].head);
+	for (uint8_t list = 2; list >= 1; list--)
+		while (t->lists[list].head) {
+			uint32_t id = t->lists[list].head;
+			t->order = (struct flow_order){ UINT64_MAX, 0, (uint8_t)(2 - list), flow_at(t, id - 1)->last_frame };
+			flow_release(t, id);
+		}
 }
+
+void flow_table_order(const struct flow_table *t, struct flow_order *o) { *o = t->order; }
+
+void flow_table_set_stream_hook(struct flow_table *t, flow_stream_fn fn) { t->stream_fn = fn; }
 
 void flow_table_stats(const struct flow_table *t, struct flow_stats *s)
 {

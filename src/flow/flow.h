@@ -86,6 +86,14 @@ struct flow_config {
 	uint32_t reasm_dir_cap;   /* bytes one direction may hold (block memory) */
 	uint64_t reasm_cap;       /* bytes all flows may hold */
 	uint8_t app_tree;         /* dissectors fill the detail tree (struct proto_tree; -V) */
+	/* Sharding (several tables over one capture, one per worker thread): this table keeps only
+	 * the conversations of shard `shard` of `nshards` (flow_shard); every table still sees every
+	 * packet's time, so all of them expire flows at the same frames, and every UDP datagram, so
+	 * all of them hold the same expectations. 0 or 1: one table, all. With shards, stream numbers
+	 * are local: conn records leave tcp.stream/udp.stream out and the stream hook
+	 * (flow_table_set_stream_hook) reports each new stream so the caller numbers them in capture
+	 * order. */
+	uint8_t shard, nshards;
 };
 
 void flow_config_default(struct flow_config *cfg);
@@ -102,14 +110,21 @@ struct flow_stats {
 };
 void flow_table_stats(const struct flow_table *t, struct flow_stats *s);
 
+/* The shard (0..nshards-1) that keeps the conversation of a decoded packet: a symmetric hash of
+ * the address pair of its TCP or UDP layer (or of the header an ICMP error quotes), so FTP data
+ * and its control connection stay together; packets without one: 0. */
+uint32_t flow_shard(const struct pkt *p, uint32_t nshards);
+
 /* The conversation a record belongs to, oriented as its first packet (originator first). */
 struct flow_ident {
 	uint8_t l4;               /* 6 TCP, 17 UDP */
 	uint8_t alen;             /* 4 or 16 */
 	uint16_t orig_p, resp_p;
 	uint8_t orig[16], resp[16];
-	int64_t stream;           /* tcp.stream or udp.stream */
+	int64_t stream;           /* tcp.stream or udp.stream (local to the table when sharded) */
 	int64_t start_ns;         /* time of its first packet */
+	uint64_t first_frame;     /* frame number of its first packet: with the tuple, names it */
+	uint32_t conv;            /* the table's handle of the conversation (flow_table_set_stream_hook) */
 };
 
 /* Receives every record: the dissectors' (http, dns, files, creds, names ...) and the flow
@@ -123,5 +138,23 @@ typedef void (*flow_obj_fn)(void *arg, const struct flow_ident *id, struct proto
 void flow_table_set_records(struct flow_table *t, flow_rec_fn rec, flow_obj_fn obj, void *arg);
 /* End of input: every live conversation ends (dissectors' on_flow_end, conn records), oldest first. */
 void flow_table_finish(struct flow_table *t);
+
+/* Where the records being emitted stand in the single-table order, for merging the records of
+ * shards: compare (frame, phase, list, last) as unsigned numbers. A frame's expired conversations
+ * come first (phase 0, idle ones then closed ones, by the frame of their last packet), then what
+ * the frame itself produced (phase 1); at the end of input frame is UINT64_MAX. */
+struct flow_order {
+	uint64_t frame;
+	uint8_t phase, list;
+	uint64_t last;
+};
+void flow_table_order(const struct flow_table *t, struct flow_order *o);
+
+/* Sharded tables: `fn(arg, conv, l4, gen)` is called when the conversation `conv` (flow_ident.conv)
+ * takes a stream number, in the table's record order (arg: flow_table_set_records' arg): a new
+ * TCP or UDP stream (gen 0), or the UDP stream of the expectation `gen` (an endpoint SDP
+ * announced; the first conversation to use it gives it a new number, later ones share it). */
+typedef void (*flow_stream_fn)(void *arg, uint32_t conv, uint8_t l4, uint32_t gen);
+void flow_table_set_stream_hook(struct flow_table *t, flow_stream_fn fn);
 
 #endif

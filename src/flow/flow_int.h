@@ -58,6 +58,7 @@ struct flow {
 	uint32_t tcp;          /* index+1 into the tcp pool; 0 none */
 	uint32_t lru_prev, lru_next; /* index+1, 0 none */
 	int64_t last_ts;
+	uint64_t last_frame;   /* frame of its last LRU append: the LRU lists are in this order */
 	uint32_t expect_gen;   /* UDP: the expectation this flow's stream came from (0: none) */
 	uint8_t orig_is_a;     /* first packet went from a to b */
 	uint8_t list;          /* 0 free, 1 open, 2 closed */

@@ -1,6 +1,7 @@
 /* ctx.c: what dissectors call to report — the packet list's columns, per-packet filter fields,
  * records (events), credentials, names and file objects (hashed with OpenSSL's SHA-256, typed
  * from their first bytes). Every writer is bounded: past a cap values are dropped and counted. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -286,12 +287,15 @@ static void proto_copy_cstr(char *dst, size_t cap, struct slice s)
 
 /* SHA-256 fetched from the provider once: an implicit fetch per object takes a lock and a lookup.
  * Immutable after the first call; released by OpenSSL at exit. */
+static EVP_MD *proto_sha256_fetched;
+static pthread_once_t proto_sha256_once = PTHREAD_ONCE_INIT;
+
+static void proto_sha256_fetch(void) { proto_sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
 static const EVP_MD *proto_sha256_md(void)
 {
-	static EVP_MD *md;
-	if (!md)
-		md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	return md ? md : EVP_sha256();
+	pthread_once(&proto_sha256_once, proto_sha256_fetch); /* log -j: several threads hash */
+	return proto_sha256_fetched ? proto_sha256_fetched : EVP_sha256();
 }
 
 int proto_sha256(const void *p, size_t n, uint8_t out[32])

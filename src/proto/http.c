@@ -393,6 +393,18 @@ static void http_msg_free(struct http_msg *m)
 		free(m);
 }
 
+/* The thread's spare messages and decoder go back (they would be unreachable once it exits). */
+static void http_thread_end(void)
+{
+	while (http_msg_nspare)
+		free(http_msg_spare[--http_msg_nspare]);
+	if (http_z_spare) {
+		inflateEnd(http_z_spare);
+		free(http_z_spare);
+		http_z_spare = NULL;
+	}
+}
+
 static void http_state_release(struct http_state *st)
 {
 	http_msg_free(st->cur);
@@ -1568,6 +1580,7 @@ const struct proto_desc proto_http = {
 	.skip = http_skip,
 	.close = http_close,
 	.on_flow_end = http_flow_end,
+	.thread_end = http_thread_end,
 	.fields = http_fields,
 	.nfields = sizeof http_fields / sizeof http_fields[0],
 	.col_name = "HTTP",

@@ -369,6 +369,8 @@ struct proto_desc {
 	 * finishes it and writes the current packet's columns as for any PDU ending in it. */
 	void (*close)(struct proto_ctx *ctx, uint8_t dir);
 	void (*on_flow_end)(struct proto_ctx *ctx);  /* optional */
+	void (*thread_end)(void); /* optional: frees what the calling thread's caches hold (threads of
+	                           * `log -j` end; proto_thread_end) */
 	uint16_t record_kind;    /* kind of record it emits (0: none yet) */
 	/* Per-packet filter fields (Wireshark names), indexed by proto_field_*'s fid. */
 	const struct proto_field *fields;
@@ -384,6 +386,8 @@ struct proto_desc {
 
 /* The registry (protos.def). Indexes are stable for a build. */
 size_t proto_count(void);
+/* The calling thread is done dissecting: every dissector's thread_end runs. */
+void proto_thread_end(void);
 const struct proto_desc *proto_get(size_t i);
 const struct proto_desc *proto_find(const char *name); /* NULL when absent */
 int proto_index(const char *name);                     /* its registry index, -1 when absent */

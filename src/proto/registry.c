@@ -28,6 +28,13 @@ size_t proto_count(void)
 	return REGISTRY_N;
 }
 
+void proto_thread_end(void)
+{
+	for (size_t i = 0; i < proto_count(); i++)
+		if (proto_get(i)->thread_end)
+			proto_get(i)->thread_end();
+}
+
 const struct proto_desc *proto_get(size_t i)
 {
 	return i < REGISTRY_N ? registry[i] : NULL;

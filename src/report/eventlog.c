@@ -19,15 +19,26 @@ static int addr_port_less(const uint8_t *a, uint16_t ap, const uint8_t *b, uint1
 }
 
 /* SHA-1 with the digest fetched once and one context reused (EVP_Digest allocates a context per
- * call, and the implicit fetch takes a lock). Both are kept for the life of the process. */
+ * call, and the implicit fetch takes a lock). Both are kept for the life of the thread. */
+static _Thread_local EVP_MD *eventlog_md;
+static _Thread_local EVP_MD_CTX *eventlog_mc;
+
+void eventlog_thread_end(void)
+{
+	EVP_MD_CTX_free(eventlog_mc);
+	EVP_MD_free(eventlog_md);
+	eventlog_mc = NULL;
+	eventlog_md = NULL;
+}
+
 static int eventlog_sha1(const uint8_t *p, size_t n, uint8_t *dig, unsigned *dl)
 {
-	static _Thread_local EVP_MD *md;
-	static _Thread_local EVP_MD_CTX *mc;
+	EVP_MD *md = eventlog_md;
+	EVP_MD_CTX *mc = eventlog_mc;
 	if (!md)
-		md = EVP_MD_fetch(NULL, "SHA1", NULL);
+		md = eventlog_md = EVP_MD_fetch(NULL, "SHA1", NULL);
 	if (!mc)
-		mc = EVP_MD_CTX_new();
+		mc = eventlog_mc = EVP_MD_CTX_new();
 	if (!md || !mc)
 		return EVP_Digest(p, n, dig, dl, EVP_sha1(), NULL) == 1 ? 0 : -1;
 	return EVP_DigestInit_ex(mc, md, NULL) == 1 && EVP_DigestUpdate(mc, p, n) == 1 &&
@@ -86,7 +97,7 @@ void eventlog_uid(const struct flow_ident *id, char out[20])
 	n += 2;
 	memcpy(b + n, &id->resp_p, 2);
 	n += 2;
-	memcpy(b + n, &id->stream, 8);
+	memcpy(b + n, &id->first_frame, 8); /* not the stream number: shards number streams apart */
 	n += 8;
 	memcpy(b + n, &id->start_ns, 8);
 	n += 8;
@@ -223,7 +234,7 @@ struct eventlog_idcache {
 static int eventlog_same_ident(const struct flow_ident *a, const struct flow_ident *b)
 {
 	return a->l4 == b->l4 && a->alen == b->alen && a->orig_p == b->orig_p && a->resp_p == b->resp_p &&
-	       a->stream == b->stream && a->start_ns == b->start_ns && !memcmp(a->orig, b->orig, a->alen) &&
+	       a->first_frame == b->first_frame && a->start_ns == b->start_ns && !memcmp(a->orig, b->orig, a->alen) &&
 	       !memcmp(a->resp, b->resp, a->alen);
 }
 

@@ -13,6 +13,9 @@
 /* Appends one line for `r` to `o`. */
 void eventlog_write(struct obuf *o, const struct flow_ident *id, int64_t ts_ns, const struct proto_rec *r);
 
+/* The calling thread writes no more records: frees its hashing context (threads of `log -j`). */
+void eventlog_thread_end(void);
+
 /* Community ID v1 (seed 0) of a conversation: "1:" + base64(SHA-1(...)). `out` holds >= 32 bytes.
  * Returns 0, or -1 when the digest is unavailable. */
 int eventlog_community_id(const struct flow_ident *id, uint16_t seed, char *out, size_t n);

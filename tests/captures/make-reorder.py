@@ -17,8 +17,12 @@ recomputed. Reassembly must rebuild the body exactly: sha256
 c50adbb78645782cfce8cfe67619efee270b518751d8917f81aa44f3916b26c5, as tshark --export-objects gives from
 http.pcap (tshark 4.0 with tcp.reassemble_out_of_order:TRUE keeps the corrupted copy).
 Usage: make-reorder.py [SRC [DST]]"""
+import os
 import struct
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pcapw import csum  # noqa: E402
 
 src = sys.argv[1] if len(sys.argv) > 1 else "tests/captures/http.pcap"
 dst = sys.argv[2] if len(sys.argv) > 2 else "tests/golden/captures/http-reorder.pcap"
@@ -42,15 +46,6 @@ def tcp_of(p):
     sport, dport, seq, ack = struct.unpack(">HHII", p[t:t + 12])
     doff = (p[t + 12] >> 4) * 4
     return ihl, t, t + doff, sport, dport, seq, ack, p[t + 13]
-
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack(">%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def rebuild(p, seq=None, ack=None, payload=None):

@@ -46,9 +46,13 @@ static void test_uid(void)
 	eventlog_uid(&a, ua);
 	eventlog_uid(&b, ub);
 	test_report_result(!strcmp(ua, ub) && ua[0] == 'C' && strlen(ua) == 18, "uid is deterministic, C + 17 digits");
-	b.stream = 1;
+	b.first_frame = 7;
 	eventlog_uid(&b, ub);
-	test_report_result(strcmp(ua, ub) != 0, "uid differs for another stream");
+	test_report_result(strcmp(ua, ub) != 0, "uid differs for a conversation starting at another frame");
+	b = a;
+	b.stream = 9;
+	eventlog_uid(&b, ub);
+	test_report_result(!strcmp(ua, ub), "uid does not depend on the stream number (local to a shard)");
 }
 
 static void test_line(void)
