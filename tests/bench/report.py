@@ -16,7 +16,8 @@ LABELS = [
     ('mmap', 'mmap walk over the record headers (floor)'),
     ('flow', '`sleuth packets -q FILE` (flow pass)'),
     ('list', '`sleuth packets FILE > /dev/null` (packet list)'),
-    ('dissect', '`sleuth log FILE > /dev/null` (full dissection: every record)'),
+    ('dissect', '`sleuth log FILE > /dev/null` (full dissection: every record; one thread per CPU)'),
+    ('dissect1', '`sleuth log -j 1 FILE > /dev/null` (the same on one thread)'),
     ('filtered', "`sleuth packets -Y http.request FILE > /dev/null`"),
     ('tcpdump', '`tcpdump -nn -r FILE > /dev/null`'),
     ('tcpdump-q', '`tcpdump -nn -q -r FILE > /dev/null`'),
@@ -147,7 +148,9 @@ ratio('`tcpdump -nn` / sleuth packet list', 'tcpdump', 'list', '>= 5x', lambda v
 ratio('`tcpdump -nn -q` / sleuth packet list', 'tcpdump-q', 'list', '(for reference)', None)
 ratio('ndpiReader / flow pass', 'ndpi', 'flow', '(for reference)', None)
 ratio('tshark `-z conv,tcp` / full dissection (`sleuth log`)', 'tshark', 'dissect', '>= 20x', lambda v: v >= 20.0)
-ratio('full dissection / flow pass', 'dissect', 'flow', '(shape: dissection cost)', None)
+ratio('tshark `-z conv,tcp` / full dissection on one thread (`log -j 1`)', 'tshark', 'dissect1', '(for reference)', None)
+ratio('full dissection: one thread / one per CPU', 'dissect1', 'dissect', '(speed-up of the threads)', None)
+ratio('full dissection on one thread / flow pass', 'dissect1', 'flow', '(shape: dissection cost)', None)
 ratio('ndpiReader / full dissection', 'ndpi', 'dissect', '> 1x', lambda v: v > 1.0)
 ratio('tshark `-Y http.request` / sleuth `-Y http.request`', 'tshark-y', 'filtered', '>= 10x', lambda v: v >= 10.0)
 

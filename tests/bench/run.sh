@@ -138,6 +138,7 @@ for i in 1 2 3; do
 	for f in $small; do run flow-small "$f" "$SLEUTH" packets -q "$f"; done
 	if skipped list; then [ $i = 1 ] && absent list "$big" skipped; else run list "$big" "$SLEUTH" packets "$big"; fi
 	run dissect "$big" "$SLEUTH" log "$big"
+	run dissect1 "$big" "$SLEUTH" log -j 1 "$big"
 	run filtered "$big" "$SLEUTH" packets -Y http.request "$big"
 done
 
@@ -153,7 +154,7 @@ took=$(($(date +%s) - start))
 
 # ---------------------------------------------------------------- report
 python3 "$here/report.py" "$RES" "$WORK" "$big" "$origin" "$load0" "$load1" "$took" | tee "$WORK/results.md"
-for k in mmap flow flow-small list dissect filtered; do
+for k in mmap flow flow-small list dissect dissect1 filtered; do
 	if [ -s "$WORK/$k.stderr" ]; then say "$k wrote to stderr:"; head -n 3 "$WORK/$k.stderr" >&2; fi
 done
 say "table also in $WORK/results.md; stderr of each command in $WORK/*.stderr"
