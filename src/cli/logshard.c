@@ -184,7 +184,7 @@ static void ls_on_stream(void *arg, uint32_t conv, uint8_t l4, uint32_t gen)
 static int ls_on_pkt(void *arg, const struct walk_pkt *p)
 {
 	struct ls_worker *w = arg;
-	w->done_frame = p->p->fr->num;
+	w->done_frame = p->frame;
 	if (++w->frames >= LS_HAND_FRAMES) {
 		ls_hand_over(w, 0);
 		pthread_mutex_lock(&w->sh->mu);

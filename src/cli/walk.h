@@ -13,8 +13,9 @@
 /* What a walk callback sees for one packet. All pointers are borrowed and
  * valid only during the callback. */
 struct walk_pkt {
-	const struct pkt *p;
+	const struct pkt *p;      /* NULL (and fp, times) in a sharded walk for another shard's frame */
 	const struct flow_pkt *fp;
+	uint64_t frame;           /* frame number */
 	int64_t rel_ns;          /* time since the first frame (tshark's frame.time_relative) */
 	int64_t first_ns;        /* time of the first frame */
 	int64_t prev_ns;         /* time of the previous frame (this frame's for the first) */

@@ -744,18 +744,38 @@ static void flow_icmp_inner(struct flow_table *t, const struct pkt *p, struct fl
 }
 
 /* A symmetric mix of an address pair: the same for both directions, spread over all bits. */
-static uint64_t flow_pair_mix(const struct pkt_ip *ip)
+static uint64_t flow_pair_mix_bytes(const uint8_t *a, const uint8_t *b, uint8_t alen)
 {
 	uint64_t ha = 0, hb = 0;
-	for (uint8_t i = 0; i < ip->alen && i < 16; i++) {
-		ha = (ha ^ ip->src[i]) * 0x100000001b3ull;
-		hb = (hb ^ ip->dst[i]) * 0x100000001b3ull;
+	for (uint8_t i = 0; i < alen && i < 16; i++) {
+		ha = (ha ^ a[i]) * 0x100000001b3ull;
+		hb = (hb ^ b[i]) * 0x100000001b3ull;
 	}
 	uint64_t h = ha + hb;
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
 	return h;
+}
+
+static uint64_t flow_pair_mix(const struct pkt_ip *ip) { return flow_pair_mix_bytes(ip->src, ip->dst, ip->alen); }
+
+int flow_shard_frame(const struct frame *f, uint32_t nshards)
+{
+	const uint8_t *b = f->data;
+	if (nshards <= 1 || f->linktype != LT_ETHERNET || f->caplen < 14 + 20 || b[12] != 0x08 || b[13] != 0x00 ||
+	    (b[14] >> 4) != 4 || b[23] != 6)
+		return -1;
+	uint32_t ihl = (b[14] & 15u) * 4u, totlen = (uint32_t)b[16] << 8 | b[17];
+	if (ihl < 20 || f->caplen < 14 + ihl || totlen < ihl || ((b[20] & 0x3f) | b[21]))
+		return -1; /* options cut short, a bad length or a fragment: decode_frame decides */
+	return (int)(flow_pair_mix_bytes(b + 26, b + 30, 4) % nshards);
+}
+
+void flow_table_tick(struct flow_table *t, const struct frame *f)
+{
+	t->frame = f->num;
+	flow_sweep(t, frame_ns(f));
 }
 
 uint32_t flow_shard(const struct pkt *p, uint32_t nshards)

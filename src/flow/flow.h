@@ -114,6 +114,12 @@ void flow_table_stats(const struct flow_table *t, struct flow_stats *s);
  * the address pair of its TCP or UDP layer (or of the header an ICMP error quotes), so FTP data
  * and its control connection stay together; packets without one: 0. */
 uint32_t flow_shard(const struct pkt *p, uint32_t nshards);
+/* The same from the frame's bytes without decoding, for the common case only (Ethernet, IPv4 with
+ * its header whole, not a fragment, TCP): flow_shard of the decoded frame, or -1 (decode it). */
+int flow_shard_frame(const struct frame *f, uint32_t nshards);
+/* A frame flow_shard_frame gave to another shard (it carries IP): only its time counts here,
+ * flows idle past their timeout end (as flow_table_packet would). */
+void flow_table_tick(struct flow_table *t, const struct frame *f);
 
 /* The conversation a record belongs to, oriented as its first packet (originator first). */
 struct flow_ident {
