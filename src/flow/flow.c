@@ -52,7 +52,8 @@ struct flow_table {
 	flow_rec_fn rec_fn;
 	flow_obj_fn obj_fn;
 	void *rec_arg;
-	struct flow_ident cur;  /* the conversation of the records being emitted */
+	struct flow_ident cur;  /* the conversation of the records being emitted, made on the first */
+	uint32_t cur_fid;       /* ... record of flow cur_fid (0: cur is made) */
 	int64_t cur_ts;
 	uint64_t frame;         /* number of the frame being processed */
 	struct flow_order order; /* where the records being emitted stand (flow_table_order) */
@@ -295,6 +296,10 @@ static void flow_ident_make(struct flow_table *t, uint32_t fid, struct flow_iden
 static void flow_env_emit(void *arg, const struct proto_rec *r)
 {
 	struct flow_table *t = arg;
+	if (t->cur_fid) {
+		flow_ident_make(t, t->cur_fid, &t->cur);
+		t->cur_fid = 0;
+	}
 	if (t->rec_fn)
 		t->rec_fn(t->rec_arg, &t->cur, t->cur_ts, r);
 }
@@ -302,6 +307,10 @@ static void flow_env_emit(void *arg, const struct proto_rec *r)
 static void flow_env_obj(void *arg, struct proto_obj *o, int what, struct slice data)
 {
 	struct flow_table *t = arg;
+	if (t->cur_fid) {
+		flow_ident_make(t, t->cur_fid, &t->cur);
+		t->cur_fid = 0;
+	}
 	if (t->obj_fn)
 		t->obj_fn(t->rec_arg, &t->cur, o, what, data);
 }
@@ -401,8 +410,10 @@ static void flow_emit_end(struct flow_table *t, uint32_t id)
 	struct flow *f = flow_at(t, id - 1);
 	struct flow_acct *a = acct_at(t, id - 1);
 	struct flow_ident saved = t->cur;
+	uint32_t saved_fid = t->cur_fid;
 	int64_t saved_ts = t->cur_ts;
 	flow_ident_make(t, id, &t->cur);
+	t->cur_fid = 0;
 	t->cur_ts = f->last_ts;
 	struct pdu_io io = { &t->env, NULL, t->xt, t->cur.orig, t->cur.resp, t->cur.alen, 0, NULL, t->rpool };
 	if (f->tcp)
@@ -432,6 +443,7 @@ static void flow_emit_end(struct flow_table *t, uint32_t id)
 	t->cur_ts = a->start_ns;
 	proto_emit(&(struct proto_ctx){ .env = &t->env }, &r);
 	t->cur = saved;
+	t->cur_fid = saved_fid;
 	t->cur_ts = saved_ts;
 }
 
@@ -574,7 +586,7 @@ static void flow_set_current(struct flow_table *t, const struct flow *f, uint32_
 	(void)f;
 	if (!t->rec_fn)
 		return;
-	flow_ident_make(t, id, &t->cur);
+	t->cur_fid = id; /* the ident is made when a record needs it */
 	t->cur_ts = now;
 }
 
