@@ -205,10 +205,24 @@ static int extract_on_pkt(void *arg, const struct walk_pkt *w)
 	return 0;
 }
 
+static void extract_usage(int creds)
+{
+	fputs(creds ? "usage: sleuth creds [--reasm-dir-cap SIZE] [--reasm-cap SIZE] CAPTURE\n"
+		    : "usage: sleuth extract -o DIR [--reasm-dir-cap SIZE] [--reasm-cap SIZE] CAPTURE\n",
+	      stderr);
+	fputs(WALK_REASM_USAGE, stderr);
+}
+
 static int extract_main(int argc, char **argv, int creds)
 {
 	const char *dir = NULL, *file = NULL;
+	struct walk_reasm_caps caps = { 0, 0 };
 	for (int i = 1; i < argc; i++) {
+		int rc = walk_parse_reasm_cap(argc, argv, &i, &caps);
+		if (rc < 0)
+			return EXIT_USAGE;
+		if (rc)
+			continue;
 		if (!creds && !strcmp(argv[i], "-o") && i + 1 < argc)
 			dir = argv[++i];
 		else if (!strcmp(argv[i], "-r") && i + 1 < argc)
@@ -216,12 +230,12 @@ static int extract_main(int argc, char **argv, int creds)
 		else if (argv[i][0] != '-' && !file)
 			file = argv[i];
 		else {
-			fprintf(stderr, creds ? "usage: sleuth creds CAPTURE\n" : "usage: sleuth extract -o DIR CAPTURE\n");
+			extract_usage(creds);
 			return EXIT_USAGE;
 		}
 	}
 	if (!file || (!creds && !dir)) {
-		fprintf(stderr, creds ? "usage: sleuth creds CAPTURE\n" : "usage: sleuth extract -o DIR CAPTURE\n");
+		extract_usage(creds);
 		return EXIT_USAGE;
 	}
 	static struct extract_run x; /* large (slot table); one run per process */
@@ -241,7 +255,7 @@ static int extract_main(int argc, char **argv, int creds)
 	}
 	obuf_init(&x.out);
 	struct walk_src src = { .file = file, .rec = extract_on_rec, .obj = creds ? NULL : extract_on_obj, .rec_arg = &x,
-				.reasm = 1 };
+				.reasm = 1, .caps = caps };
 	int status = walk_run(&src, extract_on_pkt, NULL, &x);
 	for (uint32_t i = 0; i < EXTRACT_OPEN_MAX; i++)
 		if (x.slot[i].id)

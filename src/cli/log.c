@@ -27,7 +27,7 @@ static void log_usage(FILE *f)
 	      "  Writes every record as a JSON line: conn, http, ftp, dns, tls, quic, smtp, files, creds, names ...\n"
 	      "  -j N      threads (default: the CPUs this process may use, at most 16); the output is the same\n"
 	      "  -k KIND   only records of this kind (repeatable)\n"
-	      "  -d tcp.port==N,PROTO  decode conversations on port N as PROTO (also udp.port)\n",
+	      "  -d tcp.port==N,PROTO  decode conversations on port N as PROTO (also udp.port)\n" WALK_REASM_USAGE,
 	      f);
 }
 
@@ -48,6 +48,15 @@ static int log_on_pkt(void *arg, const struct walk_pkt *w)
 	return 0;
 }
 
+/* After the records: what the walk learned about the capture (the same with one thread or more). */
+void log_report(const char *file, const struct walk_result *res)
+{
+	fflush(stdout);
+	walk_report_reasm(&res->stats, file);
+	if (res->read_rc < 0)
+		walk_log_err(file, &res->read_err);
+}
+
 /* The CPUs this process may run on, at most LOGSHARD_MAX. */
 static unsigned log_default_jobs(void)
 {
@@ -66,10 +75,13 @@ static int log_file(struct log_run *lr, const char *file)
 			return st;
 		log_warn("%s: cannot start %u threads; using one", file, lr->jobs);
 	}
+	struct walk_result res;
+	memset(&res, 0, sizeof res); /* stays empty when the capture cannot be opened */
 	struct walk_src src = { .file = file, .rec = log_on_rec, .rec_arg = lr, .decode_as = lr->o.decode_as,
-				.ndecode_as = lr->o.ndecode_as, .reasm = 1 };
+				.ndecode_as = lr->o.ndecode_as, .reasm = 1, .caps = lr->o.caps, .result = &res };
 	int st = walk_run(&src, log_on_pkt, NULL, lr);
 	obuf_flush(&lr->out, stdout);
+	log_report(file, &res);
 	return st;
 }
 
@@ -101,6 +113,11 @@ int cli_log(int argc, char **argv)
 			lr.jobs = (unsigned)j;
 			continue;
 		}
+		int rc = walk_parse_reasm_cap(argc, argv, &i, &lr.o.caps);
+		if (rc < 0)
+			return EXIT_USAGE;
+		if (rc)
+			continue;
 		if (!strcmp(argv[i], "-d") && i + 1 < argc) {
 			if (walk_add_decode_as(argv[++i], lr.o.decode_as, &lr.o.ndecode_as) < 0)
 				return EXIT_USAGE;

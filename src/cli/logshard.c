@@ -195,13 +195,23 @@ static int ls_on_pkt(void *arg, const struct walk_pkt *p)
 	return 0;
 }
 
+/* Each thread's table may hold its share of the memory for all conversations: the sum is the cap. */
+static struct walk_reasm_caps ls_worker_caps(const struct log_opts *o, unsigned n)
+{
+	struct walk_reasm_caps c = o->caps;
+	uint64_t all = c.all ? c.all : REASM_CAP_DEFAULT;
+	c.all = all / n > 0 ? all / n : 1;
+	return c;
+}
+
 static void *ls_worker_main(void *arg)
 {
 	struct ls_worker *w = arg;
 	const struct log_opts *o = w->sh->o;
 	struct walk_src src = { .file = w->sh->file, .rec = ls_on_rec, .rec_arg = w, .decode_as = o->decode_as,
 				.ndecode_as = o->ndecode_as, .reasm = 1, .shard = (uint8_t)w->index,
-				.nshards = (uint8_t)w->sh->n, .stream = ls_on_stream, .table = &w->ft, .result = &w->res };
+				.nshards = (uint8_t)w->sh->n, .stream = ls_on_stream, .table = &w->ft, .result = &w->res,
+				.caps = ls_worker_caps(o, w->sh->n) };
 	w->status = walk_run(&src, ls_on_pkt, NULL, w);
 	w->ft = NULL;
 	ls_hand_over(w, 1);
@@ -431,16 +441,14 @@ static void ls_shared_free(struct ls_shared *sh)
  * the holes reassembly gave up at its caps, summed. */
 static int ls_report(struct ls_shared *sh)
 {
-	struct flow_stats st = sh->w[0].res.stats;
+	struct walk_result res = sh->w[0].res;
 	for (unsigned i = 1; i < sh->n; i++) {
 		const struct reasm_stats *r = &sh->w[i].res.stats.reasm;
-		st.reasm.gaps_cap += r->gaps_cap;
-		if (r->peak_bytes > st.reasm.peak_bytes)
-			st.reasm.peak_bytes = r->peak_bytes;
+		res.stats.reasm.gaps_cap += r->gaps_cap;
+		if (r->peak_bytes > res.stats.reasm.peak_bytes)
+			res.stats.reasm.peak_bytes = r->peak_bytes;
 	}
-	walk_report_reasm(&st, sh->file);
-	if (sh->w[0].res.read_rc < 0)
-		walk_log_err(sh->file, &sh->w[0].res.read_err);
+	log_report(sh->file, &res);
 	int status = EXIT_OK;
 	for (unsigned i = 0; i < sh->n && status == EXIT_OK; i++)
 		status = sh->w[i].status;

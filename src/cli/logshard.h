@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "cli/walk.h"
 #include "proto/proto.h"
 
 #define LOG_MAX_KINDS 16
@@ -15,7 +16,11 @@ struct log_opts {
 	int nkinds;
 	struct proto_decode_as decode_as[PROTO_DECODE_AS_MAX];
 	uint8_t ndecode_as;
+	struct walk_reasm_caps caps;
 };
+
+/* After the records of `file`: the holes reassembly gave up at its caps and the read error. */
+void log_report(const char *file, const struct walk_result *res);
 
 /* 1 when records of `kind` are written. */
 int log_kind_wanted(const struct log_opts *o, const char *kind);

@@ -138,6 +138,10 @@ int walk_run(const struct walk_src *src, walk_fn fn, walk_end_fn on_end, void *a
 	fc.no_dissect = src->no_dissect;
 	fc.reasm = src->reasm;
 	fc.app_tree = src->app_tree;
+	if (src->caps.dir)
+		fc.reasm_dir_cap = src->caps.dir;
+	if (src->caps.all)
+		fc.reasm_cap = src->caps.all;
 	fc.shard = src->shard;
 	fc.nshards = src->nshards;
 	struct flow_table *ft = NULL;
@@ -222,6 +226,46 @@ out:
 	flow_table_free(ft);
 	capture_close(cap);
 	return status;
+}
+
+/* "64M" -> 67108864; -1 when not a size from 1 byte to 1 TiB. */
+static int64_t walk_parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (end == s || *s == '-')
+		return -1;
+	unsigned shift = 0;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v == 0 || v > (1ull << 40) >> shift)
+		return -1;
+	return (int64_t)(v << shift);
+}
+
+int walk_parse_reasm_cap(int argc, char **argv, int *i, struct walk_reasm_caps *c)
+{
+	int dir = !strcmp(argv[*i], "--reasm-dir-cap");
+	if (!dir && strcmp(argv[*i], "--reasm-cap"))
+		return 0;
+	int64_t v = *i + 1 < argc ? walk_parse_size(argv[*i + 1]) : -1;
+	if (v < 0 || (dir && v > UINT32_MAX)) {
+		log_error("%s takes a size in bytes (a K, M or G suffix allowed; at most %s)", argv[*i],
+			  dir ? "4G" : "1T");
+		return -1;
+	}
+	if (dir)
+		c->dir = (uint32_t)v;
+	else
+		c->all = (uint64_t)v;
+	*i += 1;
+	return 1;
 }
 
 int walk_add_decode_as(const char *arg, struct proto_decode_as *da, uint8_t *n)

@@ -21,6 +21,20 @@ struct walk_pkt {
 	int64_t prev_ns;         /* time of the previous frame (this frame's for the first) */
 };
 
+/* The memory reassembly may hold (--reasm-dir-cap, --reasm-cap); 0: flow/reasm.h's default. */
+struct walk_reasm_caps {
+	uint32_t dir;            /* bytes one direction of a conversation may hold */
+	uint64_t all;            /* bytes all conversations may hold */
+};
+
+/* Parses `--reasm-dir-cap SIZE` / `--reasm-cap SIZE` at argv[*i] (SIZE: bytes, or with a K, M or G
+ * suffix). Returns 1 and advances *i when it was one of them, 0 when not, -1 (logged) when the
+ * size is bad. */
+int walk_parse_reasm_cap(int argc, char **argv, int *i, struct walk_reasm_caps *c);
+#define WALK_REASM_USAGE \
+	"  --reasm-dir-cap SIZE  bytes TCP reassembly may hold per direction (default 1M)\n" \
+	"  --reasm-cap SIZE      bytes it may hold for all conversations (default 64M)\n"
+
 /* Where packets come from: a file, or a live interface (then SIGINT/SIGTERM end the walk). */
 struct walk_src {
 	const char *file;
@@ -37,6 +51,7 @@ struct walk_src {
 	uint8_t reasm;           /* records only, no packet list: reordered TCP data is put back in
 	                          * order for the dissectors (flow_config.reasm) */
 	uint8_t app_tree;        /* the dissectors' detail tree is printed (packets -V) */
+	struct walk_reasm_caps caps; /* with reasm: the memory caps (0: the defaults of flow/reasm.h) */
 	/* One of several threads walking the same capture (cli/logshard.c): flow_config.shard and
 	 * nshards, the stream hook of sharded tables; no -Y, no shared state touched. */
 	uint8_t shard, nshards;
