@@ -1,5 +1,5 @@
-/* capture.c: opening capture files (mmap, gzip through zlib), dispatch to the format readers
- * (pcap, pcapng, iSeries text traces). */
+/* capture.c: opening capture files (pcap and pcapng read through a window with pread, iSeries
+ * text traces mapped, gzip through zlib), dispatch to the format readers. */
 #include "capture/capture_int.h"
 
 #include <errno.h>
@@ -13,6 +13,8 @@
 #include <zlib.h>
 
 #define GZ_MAX_OUT (64ull << 30) /* refuse to inflate past 64 GiB */
+#define CAPTURE_WIN (4u << 20)    /* the read window; larger only while a record needs it */
+#define CAPTURE_WIN_TEST_MIN 64u  /* SLEUTH_CAPTURE_WINDOW may go this low */
 
 static struct capture *capture_alloc(const char *path)
 {
@@ -21,6 +23,7 @@ static struct capture *capture_alloc(const char *path)
 		return NULL;
 	c->path = strdup(path);
 	c->fd = -1;
+	c->file_fd = -1;
 	if (!c->path) {
 		free(c);
 		return NULL;
@@ -89,6 +92,87 @@ static int capture_gunzip(int in_fd, const char *path, int *out_fd, struct errbu
 	return rc;  /* a corrupt tail still leaves what could be inflated */
 }
 
+/* The window's size: CAPTURE_WIN, or SLEUTH_CAPTURE_WINDOW bytes (tests: a tiny window, and a fresh
+ * buffer at every refill so that a pointer kept past its frame reads freed memory). */
+static void capture_window_config(struct capture *c)
+{
+	c->win_min = CAPTURE_WIN;
+	const char *t = getenv("SLEUTH_CAPTURE_WINDOW");
+	if (t && *t) {
+		unsigned long v = strtoul(t, NULL, 10);
+		c->win_min = v < CAPTURE_WIN_TEST_MIN ? CAPTURE_WIN_TEST_MIN : v;
+		c->win_fresh = 1;
+	}
+}
+
+/* A buffer of `cap` bytes holding the `keep` bytes at `from`; the old one is freed. */
+static int capture_window_resize(struct capture *c, size_t cap, const uint8_t *from, size_t keep)
+{
+	uint8_t *w = malloc(cap);
+	if (!w)
+		return -1;
+	if (keep)
+		memcpy(w, from, keep);
+	free(c->win);
+	c->win = w;
+	c->win_cap = cap;
+	return 0;
+}
+
+int capture_want(struct capture *c, uint64_t n, struct errbuf *e)
+{
+	if (!c->win)
+		return 0;
+	if (n > c->size - c->pos)
+		n = c->size - c->pos;
+	if (c->pos >= c->win_off && c->pos + n <= c->win_off + c->win_len)
+		return 0;
+	size_t keep = 0;
+	const uint8_t *from = c->win;
+	if (c->pos >= c->win_off && c->pos < c->win_off + c->win_len) {
+		keep = (size_t)(c->win_off + c->win_len - c->pos);
+		from = c->win + (c->pos - c->win_off);
+	}
+	size_t cap = n > c->win_min ? (size_t)n : c->win_min;
+	if (cap != c->win_cap || c->win_fresh) {
+		if (capture_window_resize(c, cap, from, keep) < 0)
+			return err_set_at(e, ERR_NOMEM, c->pos, "out of memory for a record of %llu bytes",
+					  (unsigned long long)n);
+	} else if (keep) {
+		memmove(c->win, from, keep);
+	}
+	c->win_off = c->pos;
+	c->win_len = keep;
+	while (c->win_len < c->win_cap && c->win_off + c->win_len < c->size) {
+		uint64_t at = c->win_off + c->win_len, room = c->win_cap - c->win_len;
+		ssize_t r = pread(c->file_fd, c->win + c->win_len, (size_t)(room < c->size - at ? room : c->size - at),
+				  (off_t)at);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_set_at(e, ERR_IO, at, "read: %s", strerror(errno));
+		if (r == 0) { /* the file shrank while read: what is there is all there is */
+			c->size = at;
+			break;
+		}
+		c->win_len += (size_t)r;
+	}
+	return 0;
+}
+
+/* pcap and pcapng: read through the window from `fd` (taken). */
+static int capture_window_open(struct capture *c, int fd, uint64_t size, struct errbuf *e)
+{
+	c->file_fd = fd;
+	c->size = size;
+	capture_window_config(c);
+	if (capture_window_resize(c, c->win_min, NULL, 0) < 0)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	c->win_off = 0;
+	c->win_len = 0;
+	return 0;
+}
+
 static int capture_map(struct capture *c, int fd, struct errbuf *e)
 {
 	struct stat st;
@@ -107,6 +191,48 @@ static int capture_map(struct capture *c, int fd, struct errbuf *e)
 	madvise(m, (size_t)c->size, MADV_SEQUENTIAL);
 	c->map = m;
 	return 0;
+}
+
+static int capture_is_pcap_magic(uint32_t m)
+{
+	static const uint32_t magics[] = { 0xa1b2c3d4, 0xa1b23c4d, 0xa1b2cd34 };
+	for (size_t i = 0; i < sizeof magics / sizeof magics[0]; i++)
+		if (m == magics[i] || m == __builtin_bswap32(magics[i]))
+			return 1;
+	return 0;
+}
+
+/* The first four bytes, big-endian (c->pos is 0). */
+static uint32_t capture_magic(struct capture *c)
+{
+	const uint8_t *p = capture_at(c, 0);
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Takes `fd` (a regular file): pcap and pcapng go through the window, anything else is mapped
+ * (iSeries text traces are parsed whole). */
+static int capture_open_fd(struct capture *c, int fd, struct errbuf *e)
+{
+	struct stat st;
+	uint8_t head[4];
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < 4 || pread(fd, head, 4, 0) != 4) {
+		int rc = capture_map(c, fd, e);
+		close(fd);
+		if (rc == 0 && c->size < 4)
+			rc = err_set_at(e, ERR_FORMAT, 0, "file of %llu bytes is too short to be a capture",
+					(unsigned long long)c->size);
+		return rc;
+	}
+	uint32_t m = (uint32_t)head[0] << 24 | (uint32_t)head[1] << 16 | (uint32_t)head[2] << 8 | head[3];
+	if (m == 0x0a0d0d0a || capture_is_pcap_magic(m)) {
+		int rc = capture_window_open(c, fd, (uint64_t)st.st_size, e);
+		if (rc == 0)
+			rc = capture_want(c, 4, e);
+		return rc;
+	}
+	int rc = capture_map(c, fd, e);
+	close(fd);
+	return rc;
 }
 
 int capture_open_file(struct capture **out, const char *path, struct errbuf *e)
@@ -134,23 +260,16 @@ int capture_open_file(struct capture **out, const char *path, struct errbuf *e)
 		}
 		fd = tfd;
 	}
-	int rc = capture_map(c, fd, e);
-	close(fd);
+	int rc = capture_open_fd(c, fd, e);
 	if (rc < 0) {
 		capture_close(c);
 		return rc;
 	}
-	if (c->size < 4) {
-		rc = err_set_at(e, ERR_FORMAT, 0, "file of %llu bytes is too short to be a capture",
-				(unsigned long long)c->size);
-		capture_close(c);
-		return rc;
-	}
-	uint32_t m = (uint32_t)c->map[0] << 24 | (uint32_t)c->map[1] << 16 | (uint32_t)c->map[2] << 8 | c->map[3];
+	uint32_t m = capture_magic(c);
 	if (m == 0x0a0d0d0a) {
 		c->kind = CAPTURE_PCAPNG;
 		rc = pcapng_file_open(c, e);
-	} else if (iseries_file_probe(c->map, c->size)) {
+	} else if (!c->win && iseries_file_probe(c->map, c->size)) {
 		c->kind = CAPTURE_ISERIES;
 		rc = iseries_file_open(c, e);
 	} else {
@@ -170,13 +289,41 @@ int capture_open_file(struct capture **out, const char *path, struct errbuf *e)
 	return 0;
 }
 
+int capture_open_again(struct capture **out, const struct capture *c, struct errbuf *e)
+{
+	*out = NULL;
+	if (!c->win) /* a mapped text trace or a live interface: opened anew */
+		return capture_open_file(out, c->path, e);
+	struct capture *n = capture_alloc(c->path);
+	if (!n)
+		return err_set(e, ERR_NOMEM, "out of memory");
+	int fd = dup(c->file_fd);
+	int rc = fd < 0 ? err_set(e, ERR_IO, "%s", strerror(errno)) : capture_window_open(n, fd, c->size, e);
+	if (rc == 0)
+		rc = capture_want(n, 4, e);
+	if (rc == 0) {
+		n->kind = c->kind;
+		rc = c->kind == CAPTURE_PCAPNG ? pcapng_file_open(n, e) : pcap_file_open(n, e);
+	}
+	if (rc < 0) {
+		if (fd >= 0 && n->file_fd < 0)
+			close(fd);
+		capture_close(n);
+		return rc;
+	}
+	n->tail_rc = c->tail_rc;
+	n->tail = c->tail;
+	*out = n;
+	return 0;
+}
+
 #define CAPTURE_DROP_STEP (32u << 20)
 
 /* Gives the pages already walked back to the kernel, so resident memory stays flat however
  * large the file (frames before `upto` are never read again: slices live one packet). */
 static void capture_release_behind(struct capture *c, uint64_t upto)
 {
-	if (!c->map || upto < c->dropped + CAPTURE_DROP_STEP + (1u << 20))
+	if (c->win || !c->map || upto < c->dropped + CAPTURE_DROP_STEP + (1u << 20))
 		return;
 	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t end = (upto - (1u << 20)) & ~(page - 1);
@@ -251,6 +398,9 @@ void capture_close(struct capture *c)
 		live_close(c);
 	if (c->map)
 		munmap((void *)c->map, (size_t)c->size);
+	free(c->win);
+	if (c->file_fd >= 0)
+		close(c->file_fd);
 	pcapng_file_free(c);
 	iseries_file_free(c);
 	if (c->bpf)

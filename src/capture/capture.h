@@ -31,6 +31,11 @@ enum capture_kind { CAPTURE_PCAP, CAPTURE_PCAPNG, CAPTURE_LIVE, CAPTURE_ISERIES 
 /* Opens a capture file (pcap, pcapng or an IBM iSeries communications trace printout,
  * optionally gzip-compressed). */
 int capture_open_file(struct capture **out, const char *path, struct errbuf *e) WARN_UNUSED_RESULT;
+/* A second reader of the file `c` reads (for another thread): its own position, window and
+ * per-section state, starting at the first record. A regular or decompressed file is shared
+ * (never decompressed again); `c` may be read meanwhile and must outlive nothing: closing either
+ * leaves the other working. Returns 0 or a negative error. */
+int capture_open_again(struct capture **out, const struct capture *c, struct errbuf *e) WARN_UNUSED_RESULT;
 /* Opens a live interface through libpcap. */
 int capture_open_live(struct capture **out, const char *iface, int snaplen, struct errbuf *e) WARN_UNUSED_RESULT;
 

@@ -25,7 +25,16 @@ struct iseries;
 struct capture {
 	enum capture_kind kind;
 	char *path;                /* owned */
-	const uint8_t *map;        /* owned mapping of the (decompressed) file */
+	const uint8_t *map;        /* owned mapping of the (decompressed) file (iSeries text traces) */
+	/* pcap and pcapng are read through a window: file bytes [win_off, win_off + win_len) at win,
+	 * refilled with pread by capture_want (a page-cache copy costs less than faulting in a
+	 * mapping, and memory stays one window whatever the file's size) */
+	uint8_t *win;              /* owned; NULL when mapped */
+	size_t win_cap, win_len;
+	uint64_t win_off;
+	size_t win_min;            /* capacity kept between large records */
+	int win_fresh;             /* test mode: every refill takes a new buffer (ASan sees stale use) */
+	int file_fd;               /* owned; the (decompressed) file read through the window; -1 none */
 	uint64_t size;
 	uint64_t pos;              /* offset of the next record */
 	uint64_t nframes;
@@ -51,6 +60,15 @@ struct capture {
 	int tail_rc;               /* error to report after the last readable frame */
 	struct errbuf tail;
 };
+
+/* Makes the file bytes [c->pos, c->pos + n) (cut to the file's end) readable at capture_at(c, c->pos).
+ * Pointers into the window from before the call are invalid after it. Returns 0 or a negative
+ * error (a failed read). A no-op for a mapped file. */
+int capture_want(struct capture *c, uint64_t n, struct errbuf *e);
+static inline const uint8_t *capture_at(const struct capture *c, uint64_t off)
+{
+	return c->win ? c->win + (off - c->win_off) : c->map + off;
+}
 
 int pcap_file_open(struct capture *c, struct errbuf *e);
 int pcap_file_next(struct capture *c, struct frame *f, struct errbuf *e);

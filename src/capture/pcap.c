@@ -16,7 +16,11 @@ static uint32_t pcap_u32(const struct capture *c, const uint8_t *p)
 
 int pcap_file_open(struct capture *c, struct errbuf *e)
 {
-	const uint8_t *p = c->map;
+	c->pos = 0;
+	int rc = capture_want(c, PCAP_HDR_LEN, e);
+	if (rc < 0)
+		return rc;
+	const uint8_t *p = capture_at(c, 0);
 	uint32_t le = (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 	uint32_t be = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 	uint32_t magic;
@@ -54,7 +58,10 @@ int pcap_file_next(struct capture *c, struct frame *f, struct errbuf *e)
 	if (left < hl)
 		return err_set_at(e, ERR_TRUNC, c->pos, "record header cut short (%llu of %u bytes)",
 				  (unsigned long long)left, hl);
-	const uint8_t *h = c->map + c->pos;
+	int rc = capture_want(c, hl, e);
+	if (rc < 0)
+		return rc;
+	const uint8_t *h = capture_at(c, c->pos);
 	uint32_t sec = pcap_u32(c, h), frac = pcap_u32(c, h + 4);
 	uint32_t caplen = pcap_u32(c, h + 8), len = pcap_u32(c, h + 12);
 	if (caplen > CAPTURE_MAX_SNAP && caplen > c->snaplen)
@@ -63,7 +70,9 @@ int pcap_file_next(struct capture *c, struct frame *f, struct errbuf *e)
 	if (left - hl < caplen)
 		return err_set_at(e, ERR_TRUNC, c->pos, "record of %u bytes cut short: only %llu bytes remain",
 				  caplen, (unsigned long long)(left - hl));
-	f->data = h + hl;
+	if ((rc = capture_want(c, hl + caplen, e)) < 0)
+		return rc;
+	f->data = capture_at(c, c->pos) + hl;
 	f->caplen = caplen;
 	f->len = len < caplen ? caplen : len;
 	f->ts_sec = sec;

@@ -34,7 +34,10 @@ static uint16_t ng_u16(const struct capture *c, const uint8_t *p)
 static int pcapng_read_shb(struct capture *c, struct errbuf *e)
 {
 	uint64_t left = c->size - c->pos;
-	const uint8_t *b = c->map + c->pos;
+	int rc = capture_want(c, 16, e);
+	if (rc < 0)
+		return rc;
+	const uint8_t *b = capture_at(c, c->pos);
 	if (left < 16) /* type, length, byte-order magic, major and minor version */
 		return err_set_at(e, ERR_TRUNC, c->pos, "section header block cut short");
 	uint32_t bom_le = (uint32_t)b[11] << 24 | (uint32_t)b[10] << 16 | (uint32_t)b[9] << 8 | b[8];
@@ -239,12 +242,15 @@ int pcapng_file_next(struct capture *c, struct frame *f, struct errbuf *e)
 		if (left < 12)
 			return err_set_at(e, ERR_TRUNC, c->pos, "block header cut short (%llu bytes left)",
 					  (unsigned long long)left);
-		const uint8_t *b = c->map + c->pos;
+		int rc = capture_want(c, 12, e);
+		if (rc < 0)
+			return rc;
+		const uint8_t *b = capture_at(c, c->pos);
 		uint32_t type = ng_u32(c, b);
 		if (type == BT_SHB) {
-			int rc = pcapng_read_shb(c, e);
-			if (rc < 0)
+			if ((rc = pcapng_read_shb(c, e)) < 0)
 				return rc;
+			b = capture_at(c, c->pos);
 		}
 		uint32_t blen = ng_u32(c, b + 4);
 		if (blen < 12 || blen % 4)
@@ -256,12 +262,15 @@ int pcapng_file_next(struct capture *c, struct frame *f, struct errbuf *e)
 		if (blen > left)
 			return err_set_at(e, ERR_TRUNC, c->pos, "block of %u bytes cut short: only %llu bytes remain", blen,
 					  (unsigned long long)left);
+		if ((rc = capture_want(c, blen, e)) < 0)
+			return rc;
+		b = capture_at(c, c->pos);
 		if (ng_u32(c, b + blen - 4) != blen)
 			return err_set_at(e, ERR_CORRUPT, c->pos, "block trailer length %u does not match header length %u",
 					  ng_u32(c, b + blen - 4), blen);
 		const uint8_t *body = b + 8;
 		uint32_t bl = blen - 12;
-		int rc = 0;
+		rc = 0;
 		const struct capture_iface *ifc;
 		switch (type) {
 		case BT_IDB:

@@ -74,6 +74,7 @@ struct ls_shared {
 	pthread_cond_t to_merger, to_workers;
 	int abort;                    /* under mu: the merger gave up; workers stop */
 	const char *file;
+	const struct capture *cap;    /* opened once; each worker reads it again (capture_open_again) */
 	const struct log_opts *o;
 	unsigned n;
 	struct ls_chunk *spare;       /* under mu */
@@ -210,7 +211,8 @@ static void *ls_worker_main(void *arg)
 	const struct log_opts *o = w->sh->o;
 	struct walk_src src = { .file = w->sh->file, .rec = ls_on_rec, .rec_arg = w, .decode_as = o->decode_as,
 				.ndecode_as = o->ndecode_as, .reasm = 1, .shard = (uint8_t)w->index,
-				.nshards = (uint8_t)w->sh->n, .stream = ls_on_stream, .table = &w->ft, .result = &w->res,
+				.nshards = (uint8_t)w->sh->n, .stream = ls_on_stream, .reopen = w->sh->cap,
+				.table = &w->ft, .result = &w->res,
 				.caps = ls_worker_caps(o, w->sh->n) };
 	w->status = walk_run(&src, ls_on_pkt, NULL, w);
 	w->ft = NULL;
@@ -464,12 +466,13 @@ int logshard_run(const char *file, unsigned nshards, const struct log_opts *o)
 		walk_log_err(file, &e);
 		return rc == ERR_USAGE ? EXIT_USAGE : EXIT_BADINPUT;
 	}
-	capture_close(cap);
 	struct ls_shared *sh = calloc(1, sizeof *sh);
 	if (!sh || nshards < 2 || nshards > LOGSHARD_MAX) {
 		free(sh);
+		capture_close(cap);
 		return -1;
 	}
+	sh->cap = cap;
 	pthread_mutex_init(&sh->mu, NULL);
 	pthread_cond_init(&sh->to_merger, NULL);
 	pthread_cond_init(&sh->to_workers, NULL);
@@ -500,6 +503,7 @@ int logshard_run(const char *file, unsigned nshards, const struct log_opts *o)
 			}
 		}
 		ls_shared_free(sh);
+		capture_close(cap);
 		return -1;
 	}
 	struct ls_merger m = { .sh = sh, .gens = calloc(LS_GEN_SLOTS, sizeof(struct ls_gen)) };
@@ -515,6 +519,7 @@ int logshard_run(const char *file, unsigned nshards, const struct log_opts *o)
 		free(m.c[i].stream);
 	}
 	free(m.gens);
+	capture_close(cap);
 	int status = ls_report(sh);
 	if (m.failed) {
 		log_error("%s: out of memory merging the records of %u threads", file, nshards);

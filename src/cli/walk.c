@@ -46,7 +46,9 @@ static int walk_open(const struct walk_src *src, struct capture **cap)
 {
 	struct errbuf e;
 	const char *name = src->file ? src->file : src->iface;
-	int rc = src->iface ? capture_open_live(cap, src->iface, 0, &e) : capture_open_file(cap, src->file, &e);
+	int rc = src->iface    ? capture_open_live(cap, src->iface, 0, &e)
+		 : src->reopen ? capture_open_again(cap, src->reopen, &e)
+			       : capture_open_file(cap, src->file, &e);
 	if (rc < 0) {
 		walk_log_err(name, &e);
 		return rc == ERR_USAGE ? EXIT_USAGE : EXIT_BADINPUT;

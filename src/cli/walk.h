@@ -56,6 +56,8 @@ struct walk_src {
 	 * nshards, the stream hook of sharded tables; no -Y, no shared state touched. */
 	uint8_t shard, nshards;
 	flow_stream_fn stream;
+	const struct capture *reopen; /* when set: read as a second reader of this open capture
+	                           * (capture_open_again; file is then only its name) */
 	struct flow_table **table; /* when set: receives the walk's flow table, valid until it returns */
 	/* When set, the walk stores its read error and flow statistics here instead of logging them
 	 * (the caller reports once for all threads). */

@@ -5,11 +5,15 @@
  * every truncated prefix of each file yields the frames before the cut plus a clean end or a
  * negative error at an offset within the file, and that a gzip'd copy reads the same.
  *
- * The readers mmap the file, and a page-rounded mapping hides reads past the end. This
- * program therefore provides its own mmap/munmap (the executable's definitions take
- * precedence over libc's for the library objects it links): a read-only file mapping is
- * copied so that it ends exactly at an inaccessible guard page, and a read past the end of
- * the file faults. The fault is caught and reported as a failed test. TAP-style output. */
+ * pcap and pcapng are read through a window (capture_want). The tests run again with a 64-byte
+ * window (SLEUTH_CAPTURE_WINDOW), where every refill takes a fresh buffer of exactly the size
+ * needed: under ASan (make asan) a read past a record or through a pointer kept from an earlier
+ * window is reported. Two readers of one file (capture_open_again), read in turns, must give
+ * the frames one reader gives. Other files are mapped, and a page-rounded mapping hides reads
+ * past the end: this program therefore provides its own mmap/munmap (the executable's
+ * definitions take precedence over libc's for the library objects it links): a read-only file
+ * mapping is copied so that it ends exactly at an inaccessible guard page, and a read past the
+ * end of the file faults. The fault is caught and reported as a failed test. TAP-style output. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -720,6 +724,40 @@ static void test_bad_framing(void)
 	}
 }
 
+/* Frames of `path` read by two readers in turns (the second from capture_open_again, and a
+ * third opened again from the second) equal those one reader gives. */
+static void test_open_again(struct test_file *f)
+{
+	char path[512];
+	struct errbuf e;
+	struct capture *one = NULL, *a = NULL, *b = NULL;
+	int ok = test_write(f->name, f->buf.b, f->buf.n, path, sizeof path) == 0 &&
+		 capture_open_file(&one, path, &e) == 0 && capture_open_file(&a, path, &e) == 0 &&
+		 capture_open_again(&b, a, &e) == 0;
+	int frames = 0;
+	while (ok) {
+		struct frame x, y;
+		int r1 = capture_next(one, &x, &e);
+		if (r1 != 1)
+			break;
+		uint8_t copy[4096];
+		size_t n = x.caplen < sizeof copy ? x.caplen : sizeof copy;
+		memcpy(copy, x.data, n);
+		struct capture *turn = frames % 2 ? a : b;
+		int r2 = capture_next(turn, &y, &e);
+		ok = r2 == 1 && y.caplen == x.caplen && y.ts_sec == x.ts_sec && y.ts_nsec == x.ts_nsec &&
+		     y.num == x.num && !memcmp(y.data, copy, n);
+		if (ok && capture_next(frames % 2 ? b : a, &y, &e) != 1)
+			ok = 0;
+		frames++;
+	}
+	test_reportf(ok && frames == f->nfr, "%s: two readers of one file (capture_open_again) in turns give its %d "
+		     "frames", f->name, f->nfr);
+	capture_close(one);
+	capture_close(b);
+	capture_close(a);
+}
+
 static void test_cleanup(void)
 {
 	const char *names[] = { "le-usec.pcap", "be-nsec.pcap", "two-sections.pcapng", "le-usec.pcap.gz",
@@ -759,6 +797,16 @@ int main(void)
 	for (int i = 0; i < 3; i++)
 		test_gzip(&files[i]);
 	test_bad_framing();
+	for (int i = 0; i < 3; i++)
+		test_open_again(&files[i]);
+	/* again through a 64-byte window with a fresh buffer per refill */
+	setenv("SLEUTH_CAPTURE_WINDOW", "64", 1);
+	for (int i = 0; i < 3; i++) {
+		test_whole_file(&files[i]);
+		test_prefixes(&files[i]);
+		test_open_again(&files[i]);
+	}
+	unsetenv("SLEUTH_CAPTURE_WINDOW");
 	test_cleanup();
 	printf("1..%d\n", test_num);
 	return test_failed ? 1 : 0;
