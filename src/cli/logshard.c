@@ -425,6 +425,15 @@ static void ls_merge(struct ls_merger *m)
 	pthread_mutex_unlock(&sh->mu);
 }
 
+static void *ls_merger_main(void *arg)
+{
+	struct ls_merger *m = arg;
+	ls_merge(m);
+	obuf_flush(&m->out, stdout);
+	eventlog_thread_end();
+	return NULL;
+}
+
 static void ls_shared_free(struct ls_shared *sh)
 {
 	while (sh->spare) {
@@ -479,43 +488,48 @@ int logshard_run(const char *file, unsigned nshards, const struct log_opts *o)
 	sh->file = file;
 	sh->o = o;
 	sh->n = nshards;
-	int started = 1;
 	for (unsigned i = 0; i < nshards; i++) {
 		sh->w[i].sh = sh;
 		sh->w[i].index = i;
-	}
-	for (unsigned i = 0; i < nshards && started; i++)
-		started = sh->w[i].started = pthread_create(&sh->w[i].thread, NULL, ls_worker_main, &sh->w[i]) == 0;
-	if (!started) { /* the caller runs one thread instead; nothing was written */
-		pthread_mutex_lock(&sh->mu);
-		sh->abort = 1;
-		pthread_cond_broadcast(&sh->to_workers);
-		pthread_mutex_unlock(&sh->mu);
-		for (unsigned i = 0; i < nshards; i++)
-			if (sh->w[i].started)
-				pthread_join(sh->w[i].thread, NULL);
-		for (unsigned i = 0; i < nshards; i++) {
-			struct ls_worker *w = &sh->w[i];
-			for (struct ls_chunk *c = w->head, *nx; c; c = nx) {
-				nx = c->next;
-				obuf_free(&c->b);
-				free(c);
-			}
-		}
-		ls_shared_free(sh);
-		capture_close(cap);
-		return -1;
 	}
 	struct ls_merger m = { .sh = sh, .gens = calloc(LS_GEN_SLOTS, sizeof(struct ls_gen)) };
 	if (!m.gens)
 		m.failed = 1; /* the workers run and are joined; nothing is numbered */
 	obuf_init(&m.out);
-	ls_merge(&m);
-	obuf_flush(&m.out, stdout);
-
+	/* shard 0 runs on this thread (the process's main heap), the others and the merger on new
+	 * ones; the merger starts last, so a thread that cannot start leaves nothing written */
+	int started = 1;
+	pthread_t merger;
+	for (unsigned i = 1; i < nshards && started; i++)
+		started = sh->w[i].started = pthread_create(&sh->w[i].thread, NULL, ls_worker_main, &sh->w[i]) == 0;
+	if (started)
+		started = pthread_create(&merger, NULL, ls_merger_main, &m) == 0;
+	if (!started) { /* the caller runs one thread instead */
+		pthread_mutex_lock(&sh->mu);
+		sh->abort = 1;
+		pthread_cond_broadcast(&sh->to_workers);
+		pthread_mutex_unlock(&sh->mu);
+		for (unsigned i = 1; i < nshards; i++)
+			if (sh->w[i].started)
+				pthread_join(sh->w[i].thread, NULL);
+		for (unsigned i = 0; i < nshards; i++)
+			for (struct ls_chunk *c = sh->w[i].head, *nx; c; c = nx) {
+				nx = c->next;
+				obuf_free(&c->b);
+				free(c);
+			}
+		obuf_free(&m.out);
+		free(m.gens);
+		ls_shared_free(sh);
+		capture_close(cap);
+		return -1;
+	}
+	ls_worker_main(&sh->w[0]);
+	pthread_join(merger, NULL);
 	obuf_free(&m.out);
 	for (unsigned i = 0; i < nshards; i++) {
-		pthread_join(sh->w[i].thread, NULL);
+		if (i)
+			pthread_join(sh->w[i].thread, NULL);
 		free(m.c[i].stream);
 	}
 	free(m.gens);

@@ -755,15 +755,27 @@ static void flow_icmp_inner(struct flow_table *t, const struct pkt *p, struct fl
 	}
 }
 
+/* An address folded to 64 bits (IPv4: its 4 bytes; IPv6: both halves). */
+static uint64_t flow_addr_fold(const uint8_t *a, uint8_t alen)
+{
+	if (alen == 4) {
+		uint32_t v;
+		memcpy(&v, a, 4);
+		return v;
+	}
+	uint64_t x = 0, y = 0;
+	if (alen == 16) {
+		memcpy(&x, a, 8);
+		memcpy(&y, a + 8, 8);
+	}
+	return x ^ (y * 0x9e3779b97f4a7c15ull);
+}
+
 /* A symmetric mix of an address pair: the same for both directions, spread over all bits. */
 static uint64_t flow_pair_mix_bytes(const uint8_t *a, const uint8_t *b, uint8_t alen)
 {
-	uint64_t ha = 0, hb = 0;
-	for (uint8_t i = 0; i < alen && i < 16; i++) {
-		ha = (ha ^ a[i]) * 0x100000001b3ull;
-		hb = (hb ^ b[i]) * 0x100000001b3ull;
-	}
-	uint64_t h = ha + hb;
+	uint64_t ha = flow_addr_fold(a, alen) * 0xc2b2ae3d27d4eb4full, hb = flow_addr_fold(b, alen) * 0xc2b2ae3d27d4eb4full;
+	uint64_t h = (ha ^ (ha >> 29)) + (hb ^ (hb >> 29));
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdull;
 	h ^= h >> 33;
