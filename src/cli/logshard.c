@@ -60,6 +60,7 @@ struct ls_worker {
 	struct ls_chunk *cur;         /* being filled; private to the worker */
 	uint32_t frames;              /* frames since the last hand-over */
 	uint64_t done_frame;          /* the last frame whose records are all written */
+	uint64_t lost;                /* entries dropped for want of memory */
 	/* under sh->mu */
 	struct ls_chunk *head, *tail; /* handed over, not yet taken by the merger */
 	size_t queued;                /* bytes handed over and not merged yet */
@@ -138,11 +139,13 @@ static void ls_hand_over(struct ls_worker *w, int done)
 }
 
 /* Starts an entry at the table's current order; returns its offset, or -1 (out of memory: the
- * entry is dropped, and the merger is told by the abort flag being set). */
+ * entry is dropped and counted in w->lost, which makes the run fail). */
 static long ls_entry_begin(struct ls_worker *w, uint8_t kind, uint32_t conv, uint8_t l4, uint32_t gen)
 {
-	if (!w->cur && !(w->cur = ls_chunk_get(w->sh)))
+	if (!w->cur && !(w->cur = ls_chunk_get(w->sh))) {
+		w->lost++;
 		return -1;
+	}
 	struct flow_order o;
 	flow_table_order(w->ft, &o);
 	struct ls_entry e = { .frame = o.frame, .last = o.last, .conv = conv, .gen = gen, .phase = o.phase,
@@ -155,6 +158,12 @@ static long ls_entry_begin(struct ls_worker *w, uint8_t kind, uint32_t conv, uin
 static void ls_entry_end(struct ls_worker *w, long at)
 {
 	struct obuf *b = &w->cur->b;
+	if (b->cut) { /* the buffer could not grow: the entry goes, the chunk stays whole */
+		b->len = (size_t)at;
+		b->cut = 0;
+		w->lost++;
+		return;
+	}
 	uint32_t len = (uint32_t)(b->len - (size_t)at - sizeof(struct ls_entry));
 	memcpy(b->buf + at + offsetof(struct ls_entry, len), &len, sizeof len);
 	if (b->len >= LS_CHUNK)
@@ -461,8 +470,16 @@ static int ls_report(struct ls_shared *sh)
 	}
 	log_report(sh->file, &res);
 	int status = EXIT_OK;
-	for (unsigned i = 0; i < sh->n && status == EXIT_OK; i++)
-		status = sh->w[i].status;
+	uint64_t lost = 0;
+	for (unsigned i = 0; i < sh->n; i++) {
+		lost += sh->w[i].lost;
+		if (status == EXIT_OK)
+			status = sh->w[i].status;
+	}
+	if (lost) {
+		log_error("%s: out of memory: %llu records could not be written", sh->file, (unsigned long long)lost);
+		status = EXIT_BADINPUT;
+	}
 	return status;
 }
 
