@@ -62,6 +62,32 @@ void jsonw_close_array(struct jsonw *j) { jsonw_close(j, ']', 0); }
 /* Bytes that go into a JSON string as they are: printable ASCII but the quote and the backslash. */
 static int jsonw_plain(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
 
+#define JSONW_ONES 0x0101010101010101ull
+#define JSONW_HIGH 0x8080808080808080ull
+
+/* Non-zero when a byte of v is zero (no false answer either way: a borrow only marks bytes above
+ * a real zero). */
+static uint64_t jsonw_has_zero(uint64_t v) { return (v - JSONW_ONES) & ~v & JSONW_HIGH; }
+
+/* How many bytes from p are plain (jsonw_plain), eight at a time while none in a word needs
+ * escaping: below 0x20 or from 0x7f on, the quote or the backslash. */
+static size_t jsonw_plain_run(const uint8_t *p, size_t n)
+{
+	size_t k = 0;
+	for (; k + 8 <= n; k += 8) {
+		uint64_t v;
+		memcpy(&v, p + k, 8);
+		uint64_t bad = ((v - JSONW_ONES * 0x20) & ~v & JSONW_HIGH) | (v & JSONW_HIGH) |
+			       jsonw_has_zero(v ^ (JSONW_ONES * '"')) | jsonw_has_zero(v ^ (JSONW_ONES * '\\')) |
+			       jsonw_has_zero(v ^ (JSONW_ONES * 0x7f));
+		if (bad)
+			break;
+	}
+	while (k < n && jsonw_plain(p[k]))
+		k++;
+	return k;
+}
+
 static void jsonw_put_string(struct obuf *o, const char *s, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -70,9 +96,7 @@ static void jsonw_put_string(struct obuf *o, const char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		uint8_t c = p[i];
 		if (jsonw_plain(c)) {
-			size_t k = i + 1;
-			while (k < n && jsonw_plain(p[k]))
-				k++;
+			size_t k = i + jsonw_plain_run(p + i, n - i);
 			obuf_write(o, p + i, k - i);
 			i = k;
 		} else if (c == '"' || c == '\\') {

@@ -1,5 +1,6 @@
 /* test_jsonw.c: unit test of the JSON writer (base/jsonw.c): nesting, separators, escaping of
  * control characters and of bytes that are not UTF-8, refusal of misuse. */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/jsonw.h"
@@ -7,8 +8,44 @@
 
 static const char *jw_text(struct obuf *o) { return obuf_cstr(o); }
 
+/* Every ASCII byte at every position of a run longer than a word: the word-at-a-time scan must
+ * stop exactly where the byte-at-a-time rule would (printable ASCII but '"' and '\\' pass). */
+static void test_plain_runs(void)
+{
+	int bad = 0;
+	struct obuf o;
+	obuf_init(&o);
+	for (int c = 0; c < 128 && !bad; c++)
+		for (int at = 0; at < 19 && !bad; at++) {
+			char in[19];
+			memset(in, 'a', sizeof in);
+			in[at] = (char)c;
+			obuf_reset(&o);
+			struct jsonw j;
+			jsonw_init(&j, &o);
+			jsonw_string(&j, in, sizeof in);
+			char want[64];
+			int plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+			char esc[8];
+			if (plain)
+				snprintf(esc, sizeof esc, "%c", c);
+			else if (c == '"' || c == '\\')
+				snprintf(esc, sizeof esc, "\\%c", c);
+			else
+				snprintf(esc, sizeof esc, "\\u%04x", c);
+			snprintf(want, sizeof want, "\"%.*s%s%.*s\"", at, "aaaaaaaaaaaaaaaaaaa", esc, 18 - at,
+				 "aaaaaaaaaaaaaaaaaaa");
+			bad = strcmp(obuf_cstr(&o), want) != 0;
+			if (bad)
+				printf("# byte 0x%02x at %d: %s, want %s\n", c, at, obuf_cstr(&o), want);
+		}
+	test_report_result(!bad, "each ASCII byte at each position of a 19-byte string is escaped as its own rule says");
+	obuf_free(&o);
+}
+
 int main(void)
 {
+	test_plain_runs();
 	struct obuf o;
 	obuf_init(&o);
 	struct jsonw j;
