@@ -55,6 +55,9 @@ struct pdu_conv {
 	uint8_t none;       /* marker: no dissector claimed the flow */
 	uint8_t gone;       /* the owning flow ended; kept only for the references below */
 	uint8_t link_tag;   /* tag of the expectation this flow came from */
+	uint8_t pending;    /* reassembly mode: its first bytes came out of order, so no dissector
+	                     * yet: it only holds bytes (stride 0) until the first in-order ones
+	                     * choose it (pdu_reasm_choose), by content then port */
 	uint32_t refs;      /* the owning flow + linked flows + expectations naming it */
 	uint32_t stride;    /* bytes per direction's state */
 	uint32_t anomalies;
@@ -120,6 +123,10 @@ static void pdu_conv_unref(struct pdu_conv *pc)
 {
 	if (!pc || pc->none || --pc->refs != 0)
 		return;
+	if (pc->pending) { /* sized for no state: not for a protocol's pool */
+		free(pc);
+		return;
+	}
 	struct pdu_pool *pp = &pdu_pools[pc->proto];
 	if (pp->n >= PDU_POOL_MAX) {
 		free(pc);
@@ -141,7 +148,7 @@ void pdu_conv_free(struct pdu_conv **pcp)
 		pdu_dir_drop(&pc->d[i]);
 		if (pc->rpool)
 			reasm_dir_drop(&pc->d[i].ra, pc->rpool);
-		if (pd && pd->fini)
+		if (pd && pd->fini && !pc->pending)
 			pd->fini(pdu_state(pc, i));
 	}
 	pc->gone = 1;
@@ -152,7 +159,7 @@ void pdu_conv_free(struct pdu_conv **pcp)
 
 uint8_t pdu_conv_proto(const struct pdu_conv *pc)
 {
-	return pc && !pc->none ? (uint8_t)(pc->proto + 1) : 0;
+	return pc && !pc->none && !pc->pending ? (uint8_t)(pc->proto + 1) : 0;
 }
 
 static struct pdu_conv *pdu_conv_new(int idx, int by_content, uint16_t sport, uint16_t dport)
@@ -181,6 +188,19 @@ static struct pdu_conv *pdu_conv_new(int idx, int by_content, uint16_t sport, ui
 	for (uint8_t i = 0; i < 2; i++)
 		if (pd->init)
 			pd->init(pdu_state(pc, i), i);
+	return pc;
+}
+
+#define PDU_CHOOSE_LOOK 512 /* bytes of a stream's start the probes see when the choice was put off */
+
+/* A conversation whose dissector is not chosen yet (pdu_conv.pending). */
+static struct pdu_conv *pdu_conv_pending_new(void)
+{
+	struct pdu_conv *pc = calloc(1, sizeof *pc);
+	if (!pc)
+		return NULL;
+	pc->pending = 1;
+	pc->refs = 1;
 	return pc;
 }
 
@@ -616,7 +636,7 @@ static void pdu_out_hide(const struct pdu_io *io)
 
 void pdu_conv_end(struct pdu_conv *pc, const struct pdu_io *io, uint16_t sport, uint16_t dport)
 {
-	if (!pc || pc->none || pc->gone)
+	if (!pc || pc->none || pc->gone || pc->pending)
 		return;
 	const struct proto_desc *pd = proto_get(pc->proto);
 	if (!pd || !pd->on_flow_end)
@@ -813,6 +833,14 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 		struct pdu_xent *x = pdu_xtab_take(io ? io->xt : NULL, io, t->sport, t->dport, frame_ns(p->fr), &xe);
 		int forced = io ? proto_decode_as_find(io->decode_as, io->ndecode_as, PROTO_L4_TCP, t->sport, t->dport) : -1;
 		by_content = 0;
+		if (!x && forced < 0 && io && io->reasm && out->rel_seq > 1) {
+			/* records only, and bytes before these are still to come: choose on those */
+			pc = pdu_conv_pending_new();
+			*pcp = pc ? pc : &pdu_none;
+			if (pc)
+				pdu_reasm_segment(pcp, p, dir, out, io);
+			return;
+		}
 		int idx = x ? x->proto : forced >= 0 ? forced : registry_select(PROTO_L4_TCP, t->sport, t->dport, seg, &by_content);
 		pc = idx < 0 ? NULL : pdu_conv_new(idx, x ? 0 : by_content, t->sport, t->dport);
 		if (x) {
@@ -826,10 +854,12 @@ void pdu_tcp_segment(struct pdu_conv **pcp, const struct pkt *p, uint8_t dir, st
 		*pcp = pc ? pc : &pdu_none;
 		if (!pc)
 			return;
-	} else if (pc->none) {
+	} else if (pc->none || (pc->pending && pc->dead)) { /* no dissector took it (yet) */
 		pc = pdu_reprobe(t, seg, out);
 		if (!pc)
 			return;
+		if (!(*pcp)->none)
+			pdu_conv_free(pcp);
 		*pcp = pc;
 	}
 	if (pc->none || pc->dead)
@@ -1027,9 +1057,44 @@ static void pdu_reasm_ctx(struct proto_ctx *ctx, struct pdu_conv *pc, uint8_t di
 	ctx->out = NULL; /* no packet list in this mode */
 }
 
+/* The first in-order bytes of a pending conversation choose its dissector, by content then port,
+ * as a first segment in order would have; the held bytes move to it. Returns 0 when none takes
+ * the flow (then it stays pending and dead: nothing more is held). */
+static int pdu_reasm_choose(struct pdu_conv **pcp, uint8_t dir, const struct pdu_feed *f, struct slice first)
+{
+	struct pdu_conv *old = *pcp;
+	/* the probes see as much of the stream's start as is here: the chunk and the held bytes
+	 * right after it (a request cut in two segments that came in reverse order) */
+	uint8_t look[PDU_CHOOSE_LOOK];
+	uint32_t n = first.len < sizeof look ? first.len : (uint32_t)sizeof look;
+	memcpy(look, first.p, n);
+	const struct reasm_dir *ra = &old->d[dir].ra;
+	n += reasm_dir_peek(ra, ra->next + first.len, look + n, (uint32_t)sizeof look - n);
+	int by_content = 0;
+	int idx = registry_select(PROTO_L4_TCP, f->sport, f->dport, (struct slice){ look, n }, &by_content);
+	struct pdu_conv *pc = idx < 0 ? NULL : pdu_conv_new(idx, by_content, f->sport, f->dport);
+	if (!pc) { /* as if never claimed: no dissector, no reassembly, no missed bytes */
+		pdu_kill(old);
+		old->d[0].ra.missed = old->d[1].ra.missed = 0;
+		return 0;
+	}
+	pc->rpool = old->rpool;
+	for (uint8_t i = 0; i < 2; i++) {
+		pc->d[i].ra = old->d[i].ra;
+		pc->d[i].fin_off = old->d[i].fin_off;
+		pc->d[i].fin = old->d[i].fin;
+		memset(&old->d[i].ra, 0, sizeof old->d[i].ra);
+	}
+	pdu_conv_free(pcp);
+	*pcp = pc;
+	return 1;
+}
+
 /* One run of in-order bytes to the dissector (after a header kept from the run before). */
 static void pdu_reasm_feed(struct pdu_conv **pcp, uint8_t dir, const struct pdu_feed *f, const struct reasm_chunk *c)
 {
+	if ((*pcp)->pending && !pdu_reasm_choose(pcp, dir, f, c->data))
+		return;
 	struct pdu_conv *pc = *pcp;
 	const struct proto_desc *pd = proto_get(pc->proto);
 	struct pdu_dir *d = &pc->d[dir];
@@ -1083,6 +1148,8 @@ static uint64_t pdu_reasm_gap(struct pdu_conv **pcp, uint8_t dir, const struct p
 	if (!n)
 		return 0;
 	pc->anomalies++;
+	if (pc->pending) /* no dissector to tell yet */
+		return n;
 	const struct proto_desc *pd = proto_get(pc->proto);
 	struct proto_ctx ctx;
 	pdu_reasm_ctx(&ctx, pc, dir, f, f->ts_ns, f->frame);
@@ -1121,7 +1188,7 @@ static void pdu_reasm_close(struct pdu_conv *pc, uint8_t dir, const struct pdu_f
 {
 	struct pdu_dir *d = &pc->d[dir];
 	const struct proto_desc *pd = proto_get(pc->proto);
-	if (pc->none || pc->dead || !d->fin || d->closed || d->ra.next < d->fin_off)
+	if (pc->none || pc->dead || pc->pending || !d->fin || d->closed || d->ra.next < d->fin_off)
 		return;
 	d->closed = 1;
 	if (!d->mid || d->known_end != PDU_END_CLOSE || !pd->close)

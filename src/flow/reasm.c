@@ -148,6 +148,24 @@ int reasm_dir_next(const struct reasm_dir *d, uint64_t off, const uint8_t *p, ui
 	return 1;
 }
 
+uint32_t reasm_dir_peek(const struct reasm_dir *d, uint64_t from, uint8_t *buf, uint32_t cap)
+{
+	uint32_t got = 0;
+	for (const struct reasm_blk *h = d->head; h && got < cap; h = h->next) {
+		if (h->off + h->len <= from)
+			continue;
+		if (h->off > from)
+			break; /* a hole */
+		uint32_t k = (uint32_t)(from - h->off), n = h->len - k;
+		if (n > cap - got)
+			n = cap - got;
+		memcpy(buf + got, h->data + k, n);
+		got += n;
+		from += n;
+	}
+	return got;
+}
+
 static void reasm_dir_pop(struct reasm_dir *d, struct reasm_pool *pool)
 {
 	struct reasm_blk *h = d->head;

@@ -90,6 +90,9 @@ int reasm_dir_next(const struct reasm_dir *d, uint64_t off, const uint8_t *p, ui
 /* The consumer took the first `n` bytes of the last chunk: the next offset moves on and blocks
  * wholly delivered go back to the pool. */
 void reasm_dir_advance(struct reasm_dir *d, struct reasm_pool *pool, uint32_t n);
+/* Copies up to `cap` held bytes from offset `from` on while the held blocks are contiguous (a
+ * consumer looking past the chunk it was given); returns how many were copied. */
+uint32_t reasm_dir_peek(const struct reasm_dir *d, uint64_t from, uint8_t *buf, uint32_t cap);
 
 /* Copies the packet's bytes at `off` that lie past d->next and are not held yet. Returns 0, or
  * enum reasm_full when a cap left some of them out (calling again after room is made copies

@@ -18,50 +18,16 @@ c50adbb78645782cfce8cfe67619efee270b518751d8917f81aa44f3916b26c5, as tshark --ex
 http.pcap (tshark 4.0 with tcp.reassemble_out_of_order:TRUE keeps the corrupted copy).
 Usage: make-reorder.py [SRC [DST]]"""
 import os
-import struct
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pcapw import csum  # noqa: E402
+from pcapw import read_pcap, rebuild, tcp_of, write_pcap  # noqa: E402
 
 src = sys.argv[1] if len(sys.argv) > 1 else "tests/captures/http.pcap"
 dst = sys.argv[2] if len(sys.argv) > 2 else "tests/golden/captures/http-reorder.pcap"
 NEW_ISN = 0xFFFFB000
 
-d = open(src, "rb").read()
-hdr, off, pk = d[:24], 24, []
-assert struct.unpack("<I", hdr[:4])[0] == 0xA1B2C3D4, "little-endian microsecond pcap expected"
-while off < len(d):
-    ts, tu, cl, ol = struct.unpack("<IIII", d[off:off + 16])
-    pk.append([ts, tu, d[off + 16:off + 16 + cl]])
-    off += 16 + cl
-
-
-def tcp_of(p):
-    """(ihl, tcp offset, data offset, sport, dport, seq, ack, flags) of an Ethernet/IPv4/TCP frame, or None."""
-    if len(p) < 34 or p[12:14] != b"\x08\x00" or p[23] != 6:
-        return None
-    ihl = (p[14] & 15) * 4
-    t = 14 + ihl
-    sport, dport, seq, ack = struct.unpack(">HHII", p[t:t + 12])
-    doff = (p[t + 12] >> 4) * 4
-    return ihl, t, t + doff, sport, dport, seq, ack, p[t + 13]
-
-
-def rebuild(p, seq=None, ack=None, payload=None):
-    """The frame with its TCP seq/ack/payload replaced and both checksums recomputed."""
-    ihl, t, data, _, _, oseq, oack, _ = tcp_of(p)
-    ip = bytearray(p[14:14 + ihl])
-    th = bytearray(p[t:data])
-    pl = p[data:] if payload is None else payload
-    struct.pack_into(">II", th, 4, oseq if seq is None else seq, oack if ack is None else ack)
-    struct.pack_into(">H", ip, 2, ihl + len(th) + len(pl))
-    struct.pack_into(">H", ip, 10, 0)
-    struct.pack_into(">H", ip, 10, csum(bytes(ip)))
-    struct.pack_into(">H", th, 16, 0)
-    pseudo = bytes(ip[12:20]) + struct.pack(">BBH", 0, 6, len(th) + len(pl))
-    struct.pack_into(">H", th, 16, csum(pseudo + bytes(th) + pl))
-    return p[:14] + bytes(ip) + bytes(th) + pl
+hdr, pk = read_pcap(src)
 
 
 # the connection: the client's segment starting "GET /blob.bin"
@@ -139,8 +105,5 @@ for k, (ts, tu, p) in enumerate(out):
         ack_rel = (t[6] - isn) & 0xFFFFFFFF
         if ack_rel > contiguous:
             out[k] = (ts, tu, rebuild(p, ack=(isn + contiguous) & 0xFFFFFFFF))
-with open(dst, "wb") as f:
-    f.write(hdr)
-    for ts, tu, p in out:
-        f.write(struct.pack("<IIII", ts, tu, len(p), len(p)) + p)
+write_pcap(dst, hdr, out)
 print(dst, len(out), "frames")
