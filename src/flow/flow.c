@@ -325,13 +325,19 @@ void flow_table_set_records(struct flow_table *t, flow_rec_fn rec, flow_obj_fn o
 	t->env.arg = t;
 }
 
+/* Whether history letter `bit` (conn_hist's numbering) was seen from the originator (dir 0) or
+ * the responder (dir 1). */
+static int conn_seen(const struct flow_acct *a, uint8_t dir, uint8_t bit)
+{
+	return (a->seen >> (bit + (dir ? 6 : 0))) & 1;
+}
+
 /* Zeek's conn_state from the history letters. */
 static const char *conn_state(const struct flow_acct *a, uint8_t l4)
 {
-	const char *h = a->hist;
-	int S = strchr(h, 'S') != NULL, sh = strchr(h, 'h') != NULL, Hs = strchr(h, 'H') != NULL;
-	int F = strchr(h, 'F') != NULL, f = strchr(h, 'f') != NULL;
-	int R = strchr(h, 'R') != NULL, r = strchr(h, 'r') != NULL;
+	int S = conn_seen(a, 0, 0), sh = conn_seen(a, 1, 1), Hs = conn_seen(a, 0, 1);
+	int F = conn_seen(a, 0, 4), f = conn_seen(a, 1, 4);
+	int R = conn_seen(a, 0, 5), r = conn_seen(a, 1, 5);
 	int synack = sh || Hs;
 	if (l4 != 6)
 		return a->pkts[1] ? "SF" : "S0";

@@ -1,5 +1,6 @@
 /* test_jsonw.c: unit test of the JSON writer (base/jsonw.c): nesting, separators, escaping of
  * control characters and of bytes that are not UTF-8, refusal of misuse. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,8 +44,38 @@ static void test_plain_runs(void)
 	obuf_free(&o);
 }
 
+/* obuf_u64 against printf: every power of ten and its neighbours, and a spread of others. */
+static void test_u64(void)
+{
+	int bad = 0;
+	struct obuf o;
+	obuf_init(&o);
+	uint64_t v = 1, x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 200 && !bad; i++) {
+		uint64_t probe[4] = { v - 1, v, v + 1, x };
+		for (int k = 0; k < 4 && !bad; k++) {
+			char want[32];
+			snprintf(want, sizeof want, "%llu", (unsigned long long)probe[k]);
+			obuf_reset(&o);
+			obuf_u64(&o, probe[k]);
+			bad = strcmp(obuf_cstr(&o), want) != 0;
+			if (bad)
+				printf("# %s written as %s\n", want, obuf_cstr(&o));
+		}
+		v = i < 19 ? v * 10 : v;
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		x >>= (unsigned)(i % 64);
+	}
+	obuf_reset(&o);
+	obuf_u64(&o, UINT64_MAX);
+	bad |= strcmp(obuf_cstr(&o), "18446744073709551615") != 0;
+	test_report_result(!bad, "obuf_u64 writes what printf writes (powers of ten and their neighbours, others, the maximum)");
+	obuf_free(&o);
+}
+
 int main(void)
 {
+	test_u64();
 	test_plain_runs();
 	struct obuf o;
 	obuf_init(&o);
