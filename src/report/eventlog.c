@@ -195,18 +195,22 @@ static void eventlog_value(struct jsonw *j, const struct proto_kv *kv)
  * `seen` has a bit per name hash of the keys before i, so the scan runs only on a likely repeat. */
 static uint64_t eventlog_name_bit(const char *name)
 {
-	unsigned h = (unsigned char)name[0] * 7u;
-	if (name[0])
-		h += (unsigned char)name[1] * 3u + (name[1] ? (unsigned char)name[2] : 0u);
-	return 1ull << (h & 63);
+	uint32_t h = 2166136261u; /* FNV-1a of the whole name: records have up to ~20 keys */
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return 1ull << ((h ^ (h >> 15)) & 63);
 }
 
 static int eventlog_reserved(const char *name)
 {
 	static const char *const hdr[] = { "_path", "ts", "uid", "community_id", "id.orig_h", "id.orig_p", "id.resp_h",
 					   "id.resp_p" };
-	if (!strchr("_tuci", name[0]))
+	switch (name[0]) {
+	case '_': case 't': case 'u': case 'c': case 'i':
+		break;
+	default:
 		return 0;
+	}
 	for (size_t h = 0; h < sizeof hdr / sizeof hdr[0]; h++)
 		if (!strcmp(name, hdr[h]))
 			return 1;
